@@ -1,0 +1,160 @@
+//! The `shortfall` command: argument parsing, dispatch and exit codes.
+//!
+//! Everything here is presentation: the work is done by the library. Output
+//! goes to stdout, errors to stderr; the exit code is 0 on success and 1 on bad
+//! input.
+
+mod check;
+mod run;
+mod world;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Monte Carlo simulation of shortfalls and prices in rare-earth supply chains.
+#[derive(Debug, Parser)]
+#[command(name = "shortfall", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show a world: each stage's, process's and product's country shares and
+    /// HHI, the reserves with their sources, and how far it is from balanced.
+    World {
+        /// A world file (default: the embedded 2024/2025 rare-earth world).
+        #[arg(long, value_name = "FILE")]
+        world: Option<PathBuf>,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Parse and validate a scenario and its world, and print what it resolved.
+    Check {
+        /// The scenario file.
+        file: PathBuf,
+    },
+    /// Run a scenario's Monte Carlo trials and report shortfalls, prices,
+    /// concentration and sensitivity.
+    Run {
+        /// The scenario file.
+        file: PathBuf,
+        /// Trials to run (default: the scenario's).
+        #[arg(long)]
+        trials: Option<u32>,
+        /// Seed of the random streams (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core); results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Months to simulate (default: the scenario's).
+        #[arg(long)]
+        horizon: Option<u32>,
+        /// Write the JSON report to PATH (`-`: to stdout, instead of the table).
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Write tidy CSV files into DIR.
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Write SVG charts (price fans, tornado) into DIR.
+        #[arg(long, value_name = "DIR")]
+        svg: Option<PathBuf>,
+        /// No table and no progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Print one trial month by month: the numbers it contributed to the run.
+    Replay {
+        /// The scenario file.
+        file: PathBuf,
+        /// The trial to replay (from 0).
+        #[arg(long)]
+        trial: u32,
+        /// Seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Months to simulate (default: the scenario's).
+        #[arg(long)]
+        horizon: Option<u32>,
+    },
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::World { world, json } => world::run(world.as_deref(), json),
+        Command::Check { file } => check::run(&file),
+        Command::Run {
+            file,
+            trials,
+            seed,
+            threads,
+            horizon,
+            json,
+            csv,
+            svg,
+            quiet,
+        } => run::run(run::RunArgs {
+            file,
+            trials,
+            seed,
+            threads,
+            horizon,
+            json,
+            csv,
+            svg,
+            quiet,
+        }),
+        Command::Replay {
+            file,
+            trial,
+            seed,
+            horizon,
+        } => run::replay(&file, trial, seed, horizon),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes `text` to `path` atomically (a temporary file renamed into place).
+pub(crate) fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    crate::report::write_atomic(dir, name, text)
+        .map(|_| ())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Formats tonnes with thousands separators (`1,234,567`).
+pub(crate) fn tonnes(x: f64) -> String {
+    let rounded = x.round();
+    let digits = format!("{:.0}", rounded.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if rounded < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}

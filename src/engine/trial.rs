@@ -1,0 +1,1251 @@
+//! One trial, month by month (MODEL.md section 2).
+//!
+//! A [`Simulation`] holds the state of one trial in flat arrays indexed
+//! `country * products + product` (or `country * processes + process`) and the
+//! scratch space of a month, so running a trial allocates nothing once the
+//! buffers have grown. Threads each own one and reuse it trial after trial.
+
+use std::f64::consts::LN_2;
+
+use super::model::Model;
+use super::schedule::Schedule;
+use super::trade::{Link, Links, Trader};
+use crate::distributions::TrialRng;
+use crate::scenario::{
+    DemandChange, Outage, Outcome, Restriction, Scenario, ShockKind, Target, TrialDraw,
+};
+use crate::statistics::{EntryRecord, TrialRecord};
+use crate::world::{CountryProductField as M, PlantField, ProductField as P, WorldValues};
+
+/// Unserved demand above this share of the month's demand makes a month short.
+const SHORT_MONTH: f64 = 0.01;
+/// Served at or above this share of demand counts as recovered...
+const RECOVERED_SERVED: f64 = 0.95;
+/// ...for this many months in a row.
+const RECOVERED_MONTHS: u32 = 3;
+
+/// One month of one country and product, as `shortfall replay` prints it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MonthRow {
+    /// Month, from 0.
+    pub month: u32,
+    /// Output of the country's processes, t.
+    pub output_t: f64,
+    /// Offered to the market (output plus stock above target), t.
+    pub offered_t: f64,
+    /// Final demand claimed, t.
+    pub demand_t: f64,
+    /// Final demand without the price response, t.
+    pub normal_demand_t: f64,
+    /// Input claims of the country's processes, t.
+    pub input_claim_t: f64,
+    /// Restocking claims (and stockpile purchases), t.
+    pub restock_claim_t: f64,
+    /// Received from all suppliers (own output included), t.
+    pub received_t: f64,
+    /// Drawn from commercial stock and the stockpile, t.
+    pub drawn_t: f64,
+    /// Final demand served, t.
+    pub served_t: f64,
+    /// Final demand not served, t.
+    pub unserved_t: f64,
+    /// Commercial stock at the end of the month, t.
+    pub stock_t: f64,
+    /// Strategic stockpile at the end of the month, t.
+    pub stockpile_t: f64,
+    /// The price multiple buyers pay for the month (`m(t+1)`, tariffs included).
+    pub price_multiple: f64,
+}
+
+/// The world's flows of one product in one month, for mass-balance checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Ledger {
+    /// Made by processes, t.
+    pub produced_t: f64,
+    /// Final demand served, t.
+    pub served_t: f64,
+    /// Consumed as process input, t.
+    pub consumed_t: f64,
+    /// Put into stockpiles from outside the market (a scenario's initial tonnes), t.
+    pub injected_t: f64,
+    /// Change of commercial stocks plus stockpiles, t.
+    pub stock_change_t: f64,
+}
+
+impl Ledger {
+    /// `produced + injected - served - consumed - stock change`: zero when mass
+    /// is conserved.
+    pub fn imbalance(&self) -> f64 {
+        self.produced_t + self.injected_t - self.served_t - self.consumed_t - self.stock_change_t
+    }
+}
+
+/// What a month-by-month trace collects, when asked.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Trace {
+    /// `[month][tracked pair]`.
+    pub rows: Vec<Vec<MonthRow>>,
+    /// `[month][product]`.
+    pub ledgers: Vec<Vec<Ledger>>,
+}
+
+/// Per-pair running tallies for the record.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    first_short: Option<u32>,
+    good_run: u32,
+}
+
+/// The state and scratch space of one trial.
+#[derive(Default)]
+pub(crate) struct Simulation {
+    draw: TrialDraw,
+    schedule: Schedule,
+    base: Option<WorldValues>,
+    values: Option<WorldValues>,
+    // State, `c * np + p`.
+    stock: Vec<f64>,
+    stockpile: Vec<f64>,
+    b: Vec<f64>,
+    delta: Vec<f64>,
+    ln_pbar: Vec<f64>,
+    reserves: Vec<f64>,
+    paid_factor: Vec<f64>,
+    demand_level: Vec<f64>,
+    // Month scratch, `c * nj + j`.
+    cap_change: Vec<f64>,
+    survive: Vec<f64>,
+    /// Running capacity `cap(t) avail (1 - outage) / 12`.
+    run: Vec<f64>,
+    /// Normal throughput `cap(t) avail / 12`, for `N(t)`.
+    normal_now: Vec<f64>,
+    /// Normal throughput of month t+1 with month t's shocks, for `T(t+1)`.
+    normal_next: Vec<f64>,
+    curtail: Vec<f64>,
+    throughput: Vec<f64>,
+    // `(c * nj + j) * np + p`: input allocated to a process this month.
+    allocated: Vec<f64>,
+    // `c * np + p`.
+    output: Vec<f64>,
+    demand_mult: Vec<f64>,
+    growth_extra: Vec<f64>,
+    stockpile_buy: Vec<f64>,
+    release_fill: Vec<f64>,
+    release_max: Vec<f64>,
+    injected: Vec<f64>,
+    // Per country, one product at a time.
+    supply: Vec<f64>,
+    need: Vec<f64>,
+    offered: Vec<f64>,
+    demand: Vec<f64>,
+    normal_demand: Vec<f64>,
+    at_dmin: Vec<bool>,
+    inputs_claim: Vec<f64>,
+    restock_claim: Vec<f64>,
+    buy_claim: Vec<f64>,
+    received: Vec<f64>,
+    restocked: Vec<f64>,
+    drawn: Vec<f64>,
+    served: Vec<f64>,
+    use_claim: Vec<f64>,
+    available: Vec<f64>,
+    into_binding: Vec<bool>,
+    pool: Vec<usize>,
+    pool_k: Vec<f64>,
+    pool_a: Vec<f64>,
+    pool_kb: Vec<f64>,
+    pool_b: Vec<f64>,
+    pool_n: Vec<f64>,
+    // Links of one product.
+    links: Links,
+    trader: Trader,
+    ask0: Vec<f64>,
+    tariff: Vec<f64>,
+    // Month-0 receipts from restricted exporters, per restricted pair and country.
+    customer_weight: Vec<Vec<f64>>,
+    tallies: Vec<Tally>,
+    pair_month: Vec<PairMonth>,
+}
+
+/// What a tracked pair saw this month, kept while other products trade.
+#[derive(Clone, Copy, Debug, Default)]
+struct PairMonth {
+    demand: f64,
+    normal_demand: f64,
+    served: f64,
+    idle_input: f64,
+}
+
+impl Simulation {
+    /// Runs trial `trial` into `record`; fills `trace` month by month when given.
+    pub fn run(
+        &mut self,
+        scenario: &Scenario,
+        model: &Model,
+        trial: u32,
+        record: &mut TrialRecord,
+        mut trace: Option<&mut Trace>,
+    ) {
+        self.start(scenario, model, trial, record);
+        let rng = TrialRng::new(scenario.seed, trial);
+        for t in 0..scenario.horizon_months {
+            self.month(scenario, model, &rng, t, record, trace.as_deref_mut());
+        }
+        self.finish(scenario, model, record);
+    }
+
+    fn start(&mut self, scenario: &Scenario, model: &Model, trial: u32, record: &mut TrialRecord) {
+        let (nc, np, nj) = (model.nc, model.np, model.nj);
+        scenario.draw_into(trial, &mut self.draw);
+        self.schedule.reset(scenario, &self.draw);
+
+        // The trial's world: central figures with the uncertain ones drawn.
+        let base = self
+            .base
+            .get_or_insert_with(|| scenario.world.central_values());
+        for (i, parameter) in scenario.parameters.iter().enumerate() {
+            if let Target::World(field) = parameter.target {
+                base.set(field, self.draw.values[i]);
+            }
+        }
+        let base = base.clone();
+
+        let cells = nc * np;
+        for v in [
+            &mut self.stockpile,
+            &mut self.b,
+            &mut self.delta,
+            &mut self.ln_pbar,
+        ] {
+            v.clear();
+            v.resize(cells, 0.0);
+        }
+        self.paid_factor.clear();
+        self.paid_factor.resize(cells, 1.0);
+        self.demand_level.clear();
+        self.demand_level.resize(cells, 1.0);
+        self.reserves.clear();
+        self.reserves.extend(
+            (0..nc)
+                .flat_map(|c| (0..np).map(move |p| (c, p)))
+                .map(|(c, p)| base.market_field(c, p, M::Reserves)),
+        );
+        for v in [
+            &mut self.cap_change,
+            &mut self.survive,
+            &mut self.run,
+            &mut self.normal_now,
+            &mut self.normal_next,
+            &mut self.curtail,
+            &mut self.throughput,
+        ] {
+            v.clear();
+            v.resize(nc * nj, 0.0);
+        }
+        self.allocated.clear();
+        self.allocated.resize(nc * nj * np, 0.0);
+        for v in [
+            &mut self.output,
+            &mut self.demand_mult,
+            &mut self.growth_extra,
+            &mut self.stockpile_buy,
+            &mut self.release_fill,
+            &mut self.release_max,
+            &mut self.injected,
+        ] {
+            v.clear();
+            v.resize(cells, 0.0);
+        }
+        for v in [
+            &mut self.supply,
+            &mut self.need,
+            &mut self.offered,
+            &mut self.demand,
+            &mut self.normal_demand,
+            &mut self.inputs_claim,
+            &mut self.restock_claim,
+            &mut self.buy_claim,
+            &mut self.received,
+            &mut self.restocked,
+            &mut self.drawn,
+            &mut self.served,
+            &mut self.use_claim,
+            &mut self.available,
+            &mut self.pool_k,
+            &mut self.pool_a,
+            &mut self.pool_kb,
+            &mut self.pool_b,
+            &mut self.pool_n,
+        ] {
+            v.clear();
+            v.resize(nc, 0.0);
+        }
+        self.at_dmin.clear();
+        self.at_dmin.resize(nc, false);
+        self.into_binding.clear();
+        self.into_binding.resize(nc, false);
+        self.pool.clear();
+        self.pool.resize(nc, 0);
+        self.ask0.clear();
+        self.ask0.resize(nc * nc, 0.0);
+        self.tariff.clear();
+        self.tariff.resize(nc * nc, 0.0);
+        self.customer_weight.clear();
+        self.customer_weight
+            .resize(model.restricted_pairs.len(), vec![0.0; nc]);
+        for w in &mut self.customer_weight {
+            w.iter_mut().for_each(|x| *x = 0.0);
+        }
+        self.tallies.clear();
+        self.tallies.resize(model.tracked.len(), Tally::default());
+        self.pair_month.clear();
+        self.pair_month
+            .resize(model.tracked.len(), PairMonth::default());
+
+        // Commercial stocks start at their targets T(0).
+        self.values = Some(base.clone());
+        self.base = Some(base);
+        self.apply_shocks(scenario, model, 0);
+        self.stock.clear();
+        self.stock.resize(cells, 0.0);
+        for c in 0..nc {
+            for p in 0..np {
+                let target = self.stock_target(model, c, p, 0.0);
+                self.stock[c * np + p] = target;
+            }
+        }
+
+        record.trial = trial;
+        record.entries.clear();
+        record
+            .entries
+            .resize(model.tracked.len(), EntryRecord::default());
+        for e in &mut record.entries {
+            e.price_path.clear();
+            e.price_path.reserve(scenario.horizon_months as usize);
+        }
+        record.uncertain_values.clear();
+        record
+            .uncertain_values
+            .extend(model.uncertain.iter().map(|&i| self.draw.values[i]));
+        record.split_gaps.clear();
+        record.split_gaps.resize(model.restricted_pairs.len(), 0.0);
+        let rows = model.share_rows();
+        for shares in [&mut record.shares_first, &mut record.shares_last] {
+            shares.resize(rows, Vec::new());
+            shares.truncate(rows);
+            for row in shares.iter_mut() {
+                row.clear();
+                row.resize(nc, 0.0);
+            }
+        }
+    }
+
+    fn values(&self) -> &WorldValues {
+        // Set in `start`, before any month runs.
+        self.values
+            .as_ref()
+            .expect("values are set at the start of a trial")
+    }
+
+    /// Applies the shocks in force in month `t`: `set` overrides, capacity
+    /// changes, outages, demand changes and stockpile policies.
+    fn apply_shocks(&mut self, scenario: &Scenario, model: &Model, t: u32) {
+        let (nc, np, nj) = (model.nc, model.np, model.nj);
+        let draw = &self.draw;
+        let windows = &self.schedule.windows;
+        let (Some(values), Some(base)) = (self.values.as_mut(), self.base.as_ref()) else {
+            return;
+        };
+        // `set` overrides: restore the base, then apply those in force.
+        for shock in &scenario.shocks {
+            if let ShockKind::Set { field, .. } = shock.kind {
+                values.set(field, base.get(field));
+            }
+        }
+        for (i, shock) in scenario.shocks.iter().enumerate() {
+            if let ShockKind::Set { field, value } = shock.kind {
+                if windows[i].share(t) > 0.0 {
+                    values.set(field, draw.values[value.0]);
+                }
+            }
+        }
+
+        let months = f64::from(t);
+        self.cap_change.iter_mut().for_each(|x| *x = 0.0);
+        self.survive.iter_mut().for_each(|x| *x = 1.0);
+        self.demand_mult.iter_mut().for_each(|x| *x = 1.0);
+        self.growth_extra.iter_mut().for_each(|x| *x = 0.0);
+        self.stockpile_buy.iter_mut().for_each(|x| *x = 0.0);
+        self.release_fill
+            .iter_mut()
+            .for_each(|x| *x = f64::NEG_INFINITY);
+        self.release_max.iter_mut().for_each(|x| *x = f64::INFINITY);
+        self.injected.iter_mut().for_each(|x| *x = 0.0);
+        for (i, shock) in scenario.shocks.iter().enumerate() {
+            let s = windows[i].share(t);
+            if s <= 0.0 {
+                continue;
+            }
+            match &shock.kind {
+                ShockKind::Capacity {
+                    country,
+                    process,
+                    change_tpa,
+                } => self.cap_change[country * nj + process] += s * draw.values[change_tpa.0],
+                ShockKind::Outage {
+                    country,
+                    process,
+                    outage,
+                } => {
+                    let loss = match outage {
+                        Outage::Loss(loss) => s * draw.values[loss.0],
+                        Outage::Random { .. } => self.schedule.random_loss[i],
+                    };
+                    self.survive[country * nj + process] *= 1.0 - loss.clamp(0.0, 1.0);
+                }
+                ShockKind::Demand {
+                    countries,
+                    product,
+                    change,
+                } => {
+                    for &c in countries {
+                        match change {
+                            DemandChange::Multiplier(m) => {
+                                let m = draw.values[m.0];
+                                self.demand_mult[c * np + product] *= 1.0 + s * (m - 1.0);
+                            }
+                            DemandChange::Growth(g) => {
+                                self.growth_extra[c * np + product] += s * draw.values[g.0];
+                            }
+                        }
+                    }
+                }
+                ShockKind::Stockpile {
+                    country,
+                    product,
+                    tonnes,
+                    buy_tpa,
+                    release_below_fill,
+                    max_release_tpm,
+                } => {
+                    let cell = country * np + product;
+                    if windows[i].starts_at(t) {
+                        if let Some(tonnes) = tonnes {
+                            self.injected[cell] += draw.values[tonnes.0];
+                        }
+                    }
+                    if let Some(buy) = buy_tpa {
+                        self.stockpile_buy[cell] += s * draw.values[buy.0] / 12.0;
+                    }
+                    if let Some(fill) = release_below_fill {
+                        self.release_fill[cell] = self.release_fill[cell].max(draw.values[fill.0]);
+                    }
+                    if let Some(max) = max_release_tpm {
+                        self.release_max[cell] = self.release_max[cell].min(draw.values[max.0]);
+                    }
+                }
+                ShockKind::ExportRestriction { .. } | ShockKind::Set { .. } => {}
+            }
+        }
+
+        // Running capacity `cap(t) avail (1 - outage) / 12`, and the normal
+        // throughput of this month and the next for `N(t)` and `T(t+1)`.
+        for c in 0..nc {
+            for j in 0..nj {
+                let k = c * nj + j;
+                let cap0 = values.plant_field(c, j, PlantField::Cap0);
+                let growth = values.plant_field(c, j, PlantField::Growth);
+                let avail = values.plant_field(c, j, PlantField::Avail);
+                if cap0 == 0.0 && self.cap_change[k] == 0.0 {
+                    self.run[k] = 0.0;
+                    self.normal_now[k] = 0.0;
+                    self.normal_next[k] = 0.0;
+                    continue;
+                }
+                let cap = (cap0 * growth_factor(growth, months) + self.cap_change[k]).max(0.0);
+                let cap_next =
+                    (cap0 * growth_factor(growth, months + 1.0) + self.cap_change[k]).max(0.0);
+                self.run[k] = cap * avail * self.survive[k] / 12.0;
+                self.normal_now[k] = cap * avail / 12.0;
+                self.normal_next[k] = cap_next * avail / 12.0;
+            }
+        }
+    }
+
+    /// Normal use `N_c(t)` of product `p` (MODEL.md section 1), with `t` in
+    /// months and `normal_run` the plants' normal throughput that month.
+    fn normal_use(
+        &self,
+        model: &Model,
+        values: &WorldValues,
+        c: usize,
+        p: usize,
+        t: f64,
+        next: bool,
+    ) -> f64 {
+        let normal_run = if next {
+            &self.normal_next
+        } else {
+            &self.normal_now
+        };
+        let d_ref = values.market_field(c, p, M::DRef);
+        let g = values.market_field(c, p, M::G);
+        let level = self.demand_level[c * model.np + p];
+        let inputs: f64 = model.users[p]
+            .iter()
+            .map(|&j| normal_run[c * model.nj + j] * values.input_coefficient(j, p))
+            .sum();
+        d_ref / 12.0 * growth_factor(g, t) * level + inputs
+    }
+
+    fn stock_target(&self, model: &Model, c: usize, p: usize, t: f64) -> f64 {
+        let values = self.values();
+        values.market_field(c, p, M::Cover) * self.normal_use(model, values, c, p, t, false)
+    }
+
+    fn month(
+        &mut self,
+        scenario: &Scenario,
+        model: &Model,
+        rng: &TrialRng,
+        t: u32,
+        record: &mut TrialRecord,
+        trace: Option<&mut Trace>,
+    ) {
+        let (nc, np, nj) = (model.nc, model.np, model.nj);
+        self.schedule
+            .advance(scenario, &self.draw, rng, &model.outage_streams, t);
+        self.apply_shocks(scenario, model, t);
+        let stock_before: Vec<f64> = (0..np)
+            .map(|p| {
+                (0..nc)
+                    .map(|c| self.stock[c * np + p] + self.stockpile[c * np + p])
+                    .sum()
+            })
+            .collect();
+        let mut ledgers = vec![Ledger::default(); np];
+        for c in 0..nc {
+            for p in 0..np {
+                let cell = c * np + p;
+                self.stockpile[cell] += self.injected[cell];
+                ledgers[p].injected_t += self.injected[cell];
+            }
+        }
+
+        self.output.iter_mut().for_each(|x| *x = 0.0);
+        self.throughput.iter_mut().for_each(|x| *x = 0.0);
+        self.allocated.iter_mut().for_each(|x| *x = 0.0);
+        let mut rows = trace
+            .as_ref()
+            .map(|_| vec![MonthRow::default(); model.tracked.len()]);
+
+        // Producers curtail when output is cheap: `min(1, v^e_supply)`.
+        for c in 0..nc {
+            for j in 0..nj {
+                self.curtail[c * nj + j] = self.curtailment(model, c, j);
+            }
+        }
+
+        for level in 0..model.levels.len() {
+            for &j in &model.levels[level] {
+                for c in 0..nc {
+                    self.produce(model, c, j, &mut ledgers);
+                }
+            }
+            for &p in &model.traded_after[level] {
+                let z = rng.standard_normal(model.noise_streams[p], t);
+                self.trade_product(scenario, model, t, p, z, &mut ledgers, rows.as_deref_mut());
+            }
+        }
+        // Products traded after a level beyond the last process level (none made).
+        for level in model.levels.len()..model.traded_after.len() {
+            for &p in &model.traded_after[level] {
+                let z = rng.standard_normal(model.noise_streams[p], t);
+                self.trade_product(scenario, model, t, p, z, &mut ledgers, rows.as_deref_mut());
+            }
+        }
+
+        // Demand growth shocks: the level reached stays.
+        for (level, extra) in self.demand_level.iter_mut().zip(&self.growth_extra) {
+            if *extra != 0.0 {
+                *level *= (1.0 + extra).max(0.0).powf(1.0 / 12.0);
+            }
+        }
+
+        self.record_month(scenario, model, t, record);
+        if let Some(trace) = trace {
+            for (p, ledger) in ledgers.iter_mut().enumerate() {
+                let after: f64 = (0..nc)
+                    .map(|c| self.stock[c * np + p] + self.stockpile[c * np + p])
+                    .sum();
+                ledger.stock_change_t = after - stock_before[p];
+            }
+            if let Some(mut rows) = rows {
+                for (k, &(c, p)) in model.tracked.iter().enumerate() {
+                    rows[k].month = t;
+                    rows[k].stock_t = self.stock[c * np + p];
+                    rows[k].stockpile_t = self.stockpile[c * np + p];
+                    rows[k].price_multiple = self.paid_price(c * np + p);
+                }
+                trace.rows.push(rows);
+            }
+            trace.ledgers.push(ledgers);
+        }
+    }
+
+    /// `min(1, v^e_supply)` for process `j` in country `c`, with `v` the
+    /// value-weighted price multiple of its outputs there and `e_supply` their
+    /// value-weighted supply elasticity (MODEL.md gives one per product; a
+    /// process with co-products needs one number, and weighting by value is
+    /// the choice that keeps a by-product from driving its main product).
+    fn curtailment(&self, model: &Model, c: usize, j: usize) -> f64 {
+        let values = self.values();
+        let (mut value, mut weighted, mut elasticity) = (0.0, 0.0, 0.0);
+        for &o in &model.outputs[j] {
+            let w = values.output_coefficient(j, o) * values.product_field(o, P::PRef);
+            let m = (self.b[c * model.np + o] + self.delta[c * model.np + o]).exp();
+            value += w;
+            weighted += w * m;
+            elasticity += w * values.product_field(o, P::ESupply);
+        }
+        if value <= 0.0 {
+            return 1.0;
+        }
+        let v = weighted / value;
+        let e = elasticity / value;
+        v.powf(e).min(1.0)
+    }
+
+    fn produce(&mut self, model: &Model, c: usize, j: usize, ledgers: &mut [Ledger]) {
+        let (np, nj) = (model.np, model.nj);
+        let k = c * nj + j;
+        let values = self
+            .values
+            .take()
+            .expect("values are set at the start of a trial");
+        let mut q = self.run[k] * self.curtail[k];
+        if model.mining[j] {
+            for &o in &model.outputs[j] {
+                let b = values.output_coefficient(j, o);
+                if b > 0.0 {
+                    q = q.min(self.reserves[c * np + o] / b);
+                }
+            }
+        } else {
+            for &i in &model.inputs[j] {
+                let a = values.input_coefficient(j, i);
+                if a > 0.0 {
+                    q = q.min(self.allocated[k * np + i] / a);
+                }
+            }
+        }
+        let q = q.max(0.0);
+        self.throughput[k] = q;
+        for &o in &model.outputs[j] {
+            let made = q * values.output_coefficient(j, o);
+            self.output[c * np + o] += made;
+            ledgers[o].produced_t += made;
+            if model.mining[j] {
+                self.reserves[c * np + o] = (self.reserves[c * np + o] - made).max(0.0);
+            }
+        }
+        // Inputs allocated but not used return to the country's stock.
+        for &i in &model.inputs[j] {
+            let used = q * values.input_coefficient(j, i);
+            let left = (self.allocated[k * np + i] - used).max(0.0);
+            self.stock[c * np + i] += left;
+            ledgers[i].consumed_t += used.min(self.allocated[k * np + i]);
+            self.allocated[k * np + i] = 0.0;
+        }
+        self.values = Some(values);
+    }
+
+    /// The price multiple buyers in cell `c * np + p` pay: `m` times the
+    /// tariff factor.
+    fn paid_price(&self, cell: usize) -> f64 {
+        (self.b[cell] + self.delta[cell]).exp() * self.paid_factor[cell]
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn trade_product(
+        &mut self,
+        scenario: &Scenario,
+        model: &Model,
+        t: u32,
+        p: usize,
+        z: f64,
+        ledgers: &mut [Ledger],
+        rows: Option<&mut [MonthRow]>,
+    ) {
+        let (nc, np, nj) = (model.nc, model.np, model.nj);
+        let eps = 1e-12 * model.scale[p];
+        let months = f64::from(t);
+        // Taken out and put back at the end, so `self` can be borrowed mutably.
+        let values = self
+            .values
+            .take()
+            .expect("values are set at the start of a trial");
+        let e_short = values.product_field(p, P::EShort);
+        let e_long = values.product_field(p, P::ELong).max(e_short);
+        let sigma = values.product_field(p, P::Sigma);
+        let (d_min, d_max) = (
+            values.product_field(p, P::DMin),
+            values.product_field(p, P::DMax),
+        );
+        let noise = (sigma * z - 0.5 * sigma * sigma).exp();
+
+        // Offers and claims.
+        for c in 0..nc {
+            let cell = c * np + p;
+            let n_now = self.normal_use(model, &values, c, p, months, false);
+            let n_next = self.normal_use(model, &values, c, p, months + 1.0, true);
+            let cover = values.market_field(c, p, M::Cover);
+            let restock = values.market_field(c, p, M::Restock).max(1.0);
+            let (target, target_next) = (cover * n_now, cover * n_next);
+            let stock = self.stock[cell];
+            let stock_offer = (stock - target).max(0.0) / restock;
+            self.stock[cell] -= stock_offer;
+            self.supply[c] = self.output[cell] + stock_offer;
+            self.offered[c] = self.supply[c];
+
+            // Powers of prices from their logs: `m^-e = exp(-e ln m)`.
+            let ln_m = self.b[cell] + self.delta[cell];
+            let ln_paid = ln_m + self.paid_factor[cell].ln();
+            let base_demand = values.market_field(c, p, M::DRef) / 12.0
+                * growth_factor(values.market_field(c, p, M::G), months)
+                * self.demand_level[cell]
+                * self.demand_mult[cell]
+                * noise;
+            let response = (-e_short * ln_paid - (e_long - e_short) * self.ln_pbar[cell]).exp();
+            self.at_dmin[c] = base_demand > 0.0 && response <= d_min;
+            self.demand[c] = base_demand * response.clamp(d_min, d_max);
+            self.normal_demand[c] = base_demand;
+            let cut = (-e_short * ln_m).exp().min(1.0);
+            let inputs: f64 = model.users[p]
+                .iter()
+                .map(|&j| {
+                    let k = c * nj + j;
+                    self.run[k] * self.curtail[k] * values.input_coefficient(j, p) * cut
+                })
+                .sum();
+            self.inputs_claim[c] = inputs;
+            self.restock_claim[c] =
+                ((target - stock) / restock + target_next - target).max(0.0) * cut;
+            self.buy_claim[c] = self.stockpile_buy[cell];
+            self.need[c] = self.demand[c] + inputs + self.restock_claim[c] + self.buy_claim[c];
+        }
+
+        // Restrictions on this product's links this month.
+        self.build_links(scenario, model, &values, t, p);
+        self.trader.trade(
+            &mut self.supply,
+            &mut self.need,
+            &mut self.links,
+            values.product_field(p, P::HomeWeight),
+            eps,
+        );
+
+        for i in 0..nc {
+            self.received[i] = (0..nc).map(|e| self.trader.shipped[e * nc + i]).sum();
+        }
+        if t == 0 {
+            for (k, &(e, q)) in model.restricted_pairs.iter().enumerate() {
+                if q == p {
+                    for i in 0..nc {
+                        if i != e {
+                            self.customer_weight[k][i] = self.trader.shipped[e * nc + i];
+                        }
+                    }
+                }
+            }
+        }
+
+        // Stocks cover gaps; receipts and draws are split (MODEL.md steps 5, 6).
+        for c in 0..nc {
+            let cell = c * np + p;
+            let unsold = self.supply[c];
+            self.stock[cell] += unsold;
+            let use_claim = self.demand[c] + self.inputs_claim[c];
+            let received = self.received[c];
+            self.use_claim[c] = use_claim;
+            self.restocked[c] = 0.0;
+            self.drawn[c] = 0.0;
+            let fraction = if received >= use_claim {
+                let rest = received - use_claim;
+                let claimed = self.restock_claim[c] + self.buy_claim[c];
+                let to_claims = rest.min(claimed);
+                let to_stockpile = if claimed > 0.0 {
+                    to_claims * self.buy_claim[c] / claimed
+                } else {
+                    0.0
+                };
+                self.stockpile[cell] += to_stockpile;
+                self.stock[cell] += rest - to_stockpile;
+                self.restocked[c] = to_claims;
+                1.0
+            } else {
+                let gap = use_claim - received;
+                let stock_before = self.stock[cell];
+                let from_stock = stock_before.min(gap);
+                self.stock[cell] -= from_stock;
+                let mut from_stockpile = 0.0;
+                let fill = if use_claim > 0.0 {
+                    (received + stock_before) / use_claim
+                } else {
+                    1.0
+                };
+                if fill < self.release_fill[cell] {
+                    from_stockpile = self.stockpile[cell]
+                        .min(gap - from_stock)
+                        .min(self.release_max[cell])
+                        .max(0.0);
+                    self.stockpile[cell] -= from_stockpile;
+                }
+                self.drawn[c] = from_stock + from_stockpile;
+                if use_claim > 0.0 {
+                    ((received + self.drawn[c]) / use_claim).min(1.0)
+                } else {
+                    1.0
+                }
+            };
+            self.served[c] = fraction * self.demand[c];
+            ledgers[p].served_t += self.served[c];
+            let cut = (-e_short * (self.b[cell] + self.delta[cell]))
+                .exp()
+                .min(1.0);
+            for &j in &model.users[p] {
+                let k = c * nj + j;
+                let claim = self.run[k] * self.curtail[k] * values.input_coefficient(j, p) * cut;
+                self.allocated[k * np + p] = fraction * claim;
+            }
+            self.available[c] = received + unsold - self.restocked[c];
+        }
+        for (k, &(c, q)) in model.tracked.iter().enumerate() {
+            if q == p {
+                self.pair_month[k] = PairMonth {
+                    demand: self.demand[c],
+                    normal_demand: self.normal_demand[c],
+                    served: self.served[c],
+                    idle_input: self.inputs_claim[c] * (1.0 - self.served_fraction(c)),
+                };
+            }
+        }
+
+        if let Some(rows) = rows {
+            for (k, &(c, q)) in model.tracked.iter().enumerate() {
+                if q != p {
+                    continue;
+                }
+                let row = &mut rows[k];
+                row.output_t = self.output[c * np + p];
+                row.offered_t = self.offered[c];
+                row.demand_t = self.demand[c];
+                row.normal_demand_t = self.normal_demand[c];
+                row.input_claim_t = self.inputs_claim[c];
+                row.restock_claim_t = self.restock_claim[c] + self.buy_claim[c];
+                row.received_t = self.received[c];
+                row.drawn_t = self.drawn[c];
+                row.served_t = self.served[c];
+                row.unserved_t = self.demand[c] - self.served[c];
+            }
+        }
+
+        self.update_prices(model, p, eps, &values);
+        self.values = Some(values);
+    }
+
+    /// The share of this country's use claims met this month (1 when it had none).
+    fn served_fraction(&self, c: usize) -> f64 {
+        if self.demand[c] > 0.0 {
+            self.served[c] / self.demand[c]
+        } else if self.use_claim[c] > 0.0 {
+            ((self.received[c] + self.drawn[c]) / self.use_claim[c]).min(1.0)
+        } else {
+            1.0
+        }
+    }
+
+    /// Fills `links` (and `tariff`) with the export restrictions on product `p`
+    /// in force in month `t`. Where several restrictions cover one link, the
+    /// strictest applies: a ban over a licence over a quota; of two licences,
+    /// the smaller allowance.
+    fn build_links(
+        &mut self,
+        scenario: &Scenario,
+        model: &Model,
+        values: &WorldValues,
+        t: u32,
+        p: usize,
+    ) {
+        let nc = model.nc;
+        self.links.reset(nc);
+        self.tariff.iter_mut().for_each(|x| *x = 0.0);
+        let mut asks_ready = false;
+        for (i, shock) in scenario.shocks.iter().enumerate() {
+            let ShockKind::ExportRestriction {
+                from,
+                products,
+                destinations,
+                restriction,
+            } = &shock.kind
+            else {
+                continue;
+            };
+            let window = self.schedule.windows[i];
+            let s = window.share(t);
+            if s <= 0.0 || !products.contains(&p) {
+                continue;
+            }
+            let ramped = shock.ramp_months.is_some() && window.ramp > 0.0;
+            let approval = match restriction {
+                Restriction::Ban if ramped => Some(1.0 - s),
+                Restriction::Ban => None,
+                Restriction::License {
+                    approval,
+                    delay_months,
+                } => {
+                    if window.months_in(t) < self.draw.values[delay_months.0] {
+                        Some(0.0)
+                    } else {
+                        let a = self.draw.values[approval.0];
+                        Some(if ramped { 1.0 - s * (1.0 - a) } else { a })
+                    }
+                }
+                Restriction::Quota { tonnes_per_year } => {
+                    let q = self.links.quota_room.len();
+                    self.links
+                        .quota_room
+                        .push(self.draw.values[tonnes_per_year.0] / 12.0);
+                    for &d in destinations {
+                        let l = from * nc + d;
+                        if self.links.kind[l] == Link::Free {
+                            self.links.kind[l] = Link::Quota(q);
+                        }
+                    }
+                    continue;
+                }
+                Restriction::Tariff { rate } => {
+                    for &d in destinations {
+                        self.tariff[from * nc + d] += s * self.draw.values[rate.0];
+                    }
+                    continue;
+                }
+            };
+            match approval {
+                None => {
+                    for &d in destinations {
+                        self.links.kind[from * nc + d] = Link::Ban;
+                    }
+                }
+                Some(approval) => {
+                    if !asks_ready {
+                        let home = values.product_field(p, P::HomeWeight);
+                        Trader::unrestricted_asks(&self.supply, &self.need, home, &mut self.ask0);
+                        asks_ready = true;
+                    }
+                    for &d in destinations {
+                        let l = from * nc + d;
+                        let allowance = approval.clamp(0.0, 1.0) * self.ask0[l];
+                        match self.links.kind[l] {
+                            Link::Ban => {}
+                            Link::Licence => {
+                                self.links.allowance[l] = self.links.allowance[l].min(allowance)
+                            }
+                            _ => {
+                                self.links.kind[l] = Link::Licence;
+                                self.links.allowance[l] = allowance;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Step 7: pooled prices split only by binding restrictions, the country
+    /// premium behind them, clamps, and the slow average; then the tariff
+    /// factor buyers pay next month.
+    fn update_prices(&mut self, model: &Model, p: usize, eps: f64, values: &WorldValues) {
+        let (nc, np) = (model.nc, model.np);
+        let kappa = values.product_field(p, P::Kappa);
+        let e_short = values.product_field(p, P::EShort);
+        let factor = kappa / e_short;
+        let tau = values.product_field(p, P::TauSub).max(1.0);
+        let (ln_min, ln_max) = (
+            values.product_field(p, P::MMin).ln(),
+            values.product_field(p, P::MMax).ln(),
+        );
+        let active = |c: usize, s: &Self| s.use_claim[c] > eps || s.offered[c] > eps;
+
+        // A restricted link binds when its own allowance is used up while the
+        // destination still wants more.
+        let binding =
+            |s: &Self, e: usize, i: usize| s.links.exhausted(e * nc + i, eps) && s.need[i] > eps;
+        let linked_one_way = |s: &Self, e: usize, i: usize| match s.links.kind[e * nc + i] {
+            Link::Free => true,
+            _ => !binding(s, e, i) && s.use_claim[i] > eps,
+        };
+        for c in 0..nc {
+            self.pool[c] = c;
+            self.into_binding[c] = (0..nc).any(|e| e != c && binding(self, e, c));
+        }
+        if self.links.any() {
+            for e in 0..nc {
+                if !active(e, self) {
+                    continue;
+                }
+                for i in (e + 1)..nc {
+                    if active(i, self) && linked_one_way(self, e, i) && linked_one_way(self, i, e) {
+                        union(&mut self.pool, e, i);
+                    }
+                }
+            }
+        } else {
+            // No restriction: every active country is in one pool.
+            let first = (0..nc).find(|&c| active(c, self));
+            if let Some(first) = first {
+                for c in 0..nc {
+                    if active(c, self) {
+                        self.pool[c] = first;
+                    }
+                }
+            }
+        }
+        for c in 0..nc {
+            self.pool[c] = find(&mut self.pool, c);
+        }
+        for v in [
+            &mut self.pool_k,
+            &mut self.pool_a,
+            &mut self.pool_kb,
+            &mut self.pool_b,
+            &mut self.pool_n,
+        ] {
+            v.iter_mut().for_each(|x| *x = 0.0);
+        }
+        for c in 0..nc {
+            if !active(c, self) {
+                continue;
+            }
+            let root = self.pool[c];
+            let cell = c * np + p;
+            self.pool_k[root] += self.use_claim[c];
+            self.pool_a[root] += self.available[c];
+            self.pool_kb[root] += self.use_claim[c] * self.b[cell];
+            self.pool_b[root] += self.b[cell];
+            self.pool_n[root] += 1.0;
+        }
+        for c in 0..nc {
+            if !active(c, self) {
+                continue;
+            }
+            let root = self.pool[c];
+            let cell = c * np + p;
+            let (k, a) = (self.pool_k[root], self.pool_a[root]);
+            let mu = if k > 0.0 {
+                self.pool_kb[root] / k
+            } else {
+                self.pool_b[root] / self.pool_n[root]
+            };
+            let pressure = ratio_term(k, a, factor, eps);
+            let r = if k > eps && a > eps {
+                (k / a).ln()
+            } else {
+                0.0
+            };
+            let b_new = mu + pressure.clamp(-LN_2, LN_2);
+            let mut delta = (1.0 - kappa) * self.delta[cell];
+            if self.into_binding[c] {
+                let (kc, ac) = (self.use_claim[c], self.available[c]);
+                let premium = if kc <= eps {
+                    0.0
+                } else if ac <= eps {
+                    LN_2
+                } else {
+                    factor * ((kc / ac).ln() - r.max(0.0)).max(0.0)
+                };
+                delta += premium.clamp(0.0, LN_2);
+            }
+            let ln_old = self.b[cell] + self.delta[cell];
+            let mut ln_m = (b_new + delta).clamp(ln_min, ln_max);
+            if self.at_dmin[c] {
+                ln_m = ln_m.min(ln_old.max(ln_min));
+            }
+            let delta = delta.min(ln_m - b_new).max(0.0);
+            self.delta[cell] = delta;
+            self.b[cell] = ln_m - delta;
+            self.ln_pbar[cell] += (ln_m - self.ln_pbar[cell]) / tau;
+        }
+
+        // Tariffs: buyers pay `m (1 + sum of rates x share of receipts that crossed)`.
+        for i in 0..nc {
+            let cell = i * np + p;
+            let received = self.received[i];
+            let mut factor = 1.0;
+            if received > eps {
+                for e in 0..nc {
+                    let rate = self.tariff[e * nc + i];
+                    if rate > 0.0 {
+                        factor += rate * self.trader.shipped[e * nc + i] / received;
+                    }
+                }
+            }
+            self.paid_factor[cell] = factor;
+        }
+    }
+
+    fn record_month(
+        &mut self,
+        scenario: &Scenario,
+        model: &Model,
+        t: u32,
+        record: &mut TrialRecord,
+    ) {
+        let (nc, np, nj) = (model.nc, model.np, model.nj);
+        let values = self
+            .values
+            .take()
+            .expect("values are set at the start of a trial");
+        for (k, &(c, p)) in model.tracked.iter().enumerate() {
+            let month = self.pair_month[k];
+            let entry = &mut record.entries[k];
+            let tally = &mut self.tallies[k];
+            let unserved = (month.demand - month.served).max(0.0);
+            entry.demand_t += month.demand;
+            entry.normal_demand_t += month.normal_demand;
+            entry.served_t += month.served;
+            entry.unserved_t += unserved;
+            entry.idle_input_t += month.idle_input;
+            let short = month.demand > 0.0 && unserved > SHORT_MONTH * month.demand;
+            if short {
+                entry.months_short += 1;
+                tally.first_short.get_or_insert(t);
+            }
+            if unserved > entry.worst_month_t {
+                entry.worst_month_t = unserved;
+                entry.worst_month = t;
+            }
+            if let Some(first) = tally.first_short {
+                if month.served >= RECOVERED_SERVED * month.demand {
+                    tally.good_run += 1;
+                    if tally.good_run == RECOVERED_MONTHS && !entry.recovered {
+                        entry.recovered = true;
+                        entry.recovery_months = Some(t + 1 - RECOVERED_MONTHS - first);
+                    }
+                } else {
+                    tally.good_run = 0;
+                }
+            }
+            let cell = c * np + p;
+            let price = self.paid_price(cell);
+            entry.price_path.push(price);
+            entry.peak_price = entry.peak_price.max(price);
+            let m = (self.b[cell] + self.delta[cell]).exp();
+            if m >= values.product_field(p, P::MMax) * (1.0 - 1e-9) {
+                entry.reached_choke = true;
+            }
+        }
+        // The split-market gap: customers' import-weighted price against the
+        // exporter's own.
+        for (k, &(e, p)) in model.restricted_pairs.iter().enumerate() {
+            let weights = &self.customer_weight[k];
+            let total: f64 = weights.iter().sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let customers: f64 = (0..nc)
+                .map(|i| weights[i] * self.paid_price(i * np + p))
+                .sum::<f64>()
+                / total;
+            let own = self.paid_price(e * np + p);
+            record.split_gaps[k] = record.split_gaps[k].max(customers / own);
+        }
+        // Output shares in the first and last month.
+        let last = scenario.horizon_months.saturating_sub(1);
+        if t == 0 || t == last {
+            let mut rows = std::mem::take(if t == 0 {
+                &mut record.shares_first
+            } else {
+                &mut record.shares_last
+            });
+            for row in rows.iter_mut() {
+                row.iter_mut().for_each(|x| *x = 0.0);
+            }
+            for c in 0..nc {
+                for j in 0..nj {
+                    let q = self.throughput[c * nj + j];
+                    rows[model.stage_of[j]][c] += q;
+                    rows[model.stages + j][c] += q;
+                }
+                for (r, &p) in model.made_products.iter().enumerate() {
+                    rows[model.stages + nj + r][c] += self.output[c * np + p];
+                }
+            }
+            for row in rows.iter_mut() {
+                let total: f64 = row.iter().sum();
+                if total > 0.0 {
+                    row.iter_mut().for_each(|x| *x /= total);
+                }
+            }
+            if t == 0 && last == 0 {
+                record.shares_last.clone_from(&rows);
+            }
+            *(if t == 0 {
+                &mut record.shares_first
+            } else {
+                &mut record.shares_last
+            }) = rows;
+        }
+        self.values = Some(values);
+    }
+
+    fn finish(&mut self, scenario: &Scenario, model: &Model, record: &mut TrialRecord) {
+        let focus = &record.entries[model.focus_tracked];
+        record.focus = match scenario.focus.outcome {
+            Outcome::Shortfall => focus.unserved_t,
+            Outcome::Loss => (focus.normal_demand_t - focus.served_t).max(0.0),
+            Outcome::PeakPrice => focus.peak_price,
+            Outcome::MonthsShort => f64::from(focus.months_short),
+        };
+        // The focus pair was tracked only to compute the focus.
+        record.entries.truncate(scenario.report.len());
+    }
+}
+
+/// `(1 + g)^(t / 12)`: a yearly rate's growth after `t` months.
+fn growth_factor(g: f64, months: f64) -> f64 {
+    if g == 0.0 {
+        1.0
+    } else {
+        (months / 12.0 * g.ln_1p()).exp()
+    }
+}
+
+/// `kappa / e_short * ln(K / A)` with MODEL.md's rules for zeros: `0/0` counts
+/// as 0, `K = 0 < A` as `-ln 2`, `A = 0 < K` as `+ln 2`.
+fn ratio_term(k: f64, a: f64, factor: f64, eps: f64) -> f64 {
+    match (k > eps, a > eps) {
+        (false, false) => 0.0,
+        (false, true) => -LN_2,
+        (true, false) => LN_2,
+        (true, true) => factor * (k / a).ln(),
+    }
+}
+
+fn find(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    x
+}
+
+fn union(parent: &mut [usize], a: usize, b: usize) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    if ra != rb {
+        // The smaller index is the root, so pools do not depend on visit order.
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        parent[hi] = lo;
+    }
+}

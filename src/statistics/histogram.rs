@@ -1,0 +1,204 @@
+//! A fixed-range, mergeable histogram with quantiles read off by interpolation.
+//!
+//! Used wherever a run needs quantiles of a quantity observed in every trial
+//! and month (price fans, output shares, split-market gaps) without keeping
+//! every value: memory depends on the range and bin width, never on the
+//! number of trials, and two histograms of the same shape merge by adding
+//! counts, which is exact and order-free.
+
+/// Most bins one histogram will allocate; wider ranges get wider bins.
+///
+/// A price histogram with the default bounds `[0.05, 1000]` needs 991 bins of
+/// 0.01; this cap (a price range of `e^163`) only guards against absurd bounds
+/// turning into absurd memory.
+pub const MAX_BINS: usize = 1 << 14;
+
+/// Counts of values in equal bins over `lo..hi`, with point masses at both
+/// ends and the exact extremes.
+///
+/// Values at or below `lo` count as exactly `lo`, values at or above `hi` as
+/// exactly `hi` (they are clamped, so a quantile never leaves `lo..=hi`);
+/// this keeps a bound that many trials hit (a price at its choke multiple, a
+/// share of exactly 0 or 1) exact instead of smearing it over a bin. NaN
+/// values are ignored.
+///
+/// # Resolution
+///
+/// A quantile is found in the bin that holds the sample's ranked values it
+/// needs, and the values in a bin are taken as spread evenly across it (the
+/// `i`-th of `k` values sits at the centre of the `i`-th of `k` equal slices).
+/// So a quantile is always within one bin width of the sample quantile (type
+/// 7, see [`super::quantile`]), and within half a bin when the values are
+/// dense, as they are in the body of a distribution of a few thousand trials.
+/// It is further clamped to the smallest and largest value seen, so a
+/// quantity that never moves is reported exactly.
+///
+/// ```
+/// use shortfall::statistics::Histogram;
+///
+/// let mut h = Histogram::new(0.0, 1.0, 0.001);
+/// for i in 0..=100 {
+///     h.add(f64::from(i) / 100.0);
+/// }
+/// let median = h.quantile(0.5).unwrap_or(f64::NAN);
+/// assert!((median - 0.5).abs() <= 0.001);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Histogram {
+    lo: f64,
+    width: f64,
+    bins: usize,
+    /// Counts per bin; empty until the first value inside `lo..hi` arrives,
+    /// so histograms of quantities that sit at a bound cost nothing.
+    counts: Vec<u32>,
+    below: u32,
+    above: u32,
+    inside: u32,
+    min: f64,
+    max: f64,
+}
+
+impl Histogram {
+    /// A histogram over `lo..hi` with bins no wider than `max_width` (the
+    /// range is split into `ceil((hi - lo) / max_width)` equal bins, at most
+    /// [`MAX_BINS`]).
+    ///
+    /// A range that is empty or not finite gets a single bin of `max_width`
+    /// from `lo` (or from 0 when `lo` is not finite), so any input yields a
+    /// usable histogram.
+    pub fn new(lo: f64, hi: f64, max_width: f64) -> Histogram {
+        let max_width = if max_width.is_finite() && max_width > 0.0 {
+            max_width
+        } else {
+            1.0
+        };
+        let lo_ok = if lo.is_finite() { lo } else { 0.0 };
+        let range = hi - lo_ok;
+        let (bins, width) = if range.is_finite() && range > 0.0 {
+            let wanted = (range / max_width).ceil();
+            // `wanted` is finite and >= 1 here; the cast saturates anyway.
+            let bins = (wanted as usize).clamp(1, MAX_BINS);
+            (bins, range / bins as f64)
+        } else {
+            (1, max_width)
+        };
+        Histogram {
+            lo: lo_ok,
+            width,
+            bins,
+            counts: Vec::new(),
+            below: 0,
+            above: 0,
+            inside: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    /// The lower end of the range.
+    pub fn lo(&self) -> f64 {
+        self.lo
+    }
+
+    /// The upper end of the range.
+    pub fn hi(&self) -> f64 {
+        self.lo + self.width * self.bins as f64
+    }
+
+    /// The width of one bin.
+    pub fn bin_width(&self) -> f64 {
+        self.width
+    }
+
+    /// Values counted (NaN excluded).
+    pub fn count(&self) -> u64 {
+        u64::from(self.below) + u64::from(self.above) + u64::from(self.inside)
+    }
+
+    /// Counts one value.
+    pub fn add(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        let hi = self.hi();
+        if x <= self.lo {
+            self.below = self.below.saturating_add(1);
+        } else if x >= hi {
+            self.above = self.above.saturating_add(1);
+        } else {
+            if self.counts.is_empty() {
+                self.counts = vec![0; self.bins];
+            }
+            // `x` is inside, so the index is finite and >= 0; rounding at the
+            // top edge is caught by the `min`.
+            let k = (((x - self.lo) / self.width) as usize).min(self.bins - 1);
+            if let Some(c) = self.counts.get_mut(k) {
+                *c = c.saturating_add(1);
+            }
+            self.inside = self.inside.saturating_add(1);
+        }
+    }
+
+    /// Adds the counts of `other`, which must have the same range and bins
+    /// (histograms made by the same [`Histogram::new`] call do); counts of a
+    /// histogram of another shape are added bin by bin as far as both go.
+    pub fn merge(&mut self, other: &Histogram) {
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.below = self.below.saturating_add(other.below);
+        self.above = self.above.saturating_add(other.above);
+        self.inside = self.inside.saturating_add(other.inside);
+        if other.counts.is_empty() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.counts = vec![0; self.bins];
+        }
+        for (c, o) in self.counts.iter_mut().zip(&other.counts) {
+            *c = c.saturating_add(*o);
+        }
+    }
+
+    /// The `q` quantile (type 7, like [`super::quantile`] on the values
+    /// counted), or `None` when nothing was counted. `q` is clamped to 0..1.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let n = self.count();
+        if n == 0 || q.is_nan() {
+            return None;
+        }
+        let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+        let floor = h.floor();
+        let frac = h - floor;
+        // `floor` is in 0..n-1, so the cast is exact.
+        let rank = floor as u64;
+        let low = self.ranked(rank);
+        let value = if frac > 0.0 {
+            low + frac * (self.ranked(rank + 1) - low)
+        } else {
+            low
+        };
+        // Not `f64::clamp`, which panics unless `min <= max`; with a value
+        // counted they are ordered, but this costs nothing.
+        Some(value.max(self.min).min(self.max))
+    }
+
+    /// The estimated `rank`-th smallest value (from 0).
+    fn ranked(&self, rank: u64) -> f64 {
+        let below = u64::from(self.below);
+        if rank < below {
+            return self.lo;
+        }
+        let mut before = below;
+        for (k, &c) in self.counts.iter().enumerate() {
+            let c = u64::from(c);
+            if rank < before + c {
+                let slot = (rank - before) as f64 + 0.5;
+                return self.lo + (k as f64 + slot / c as f64) * self.width;
+            }
+            before += c;
+        }
+        self.hi()
+    }
+}
