@@ -214,3 +214,76 @@ fn licensing_2025_moves_yttrium_by_the_reported_order() {
         "US yttrium median peak {peak}"
     );
 }
+
+fn inline(shock: &str) -> Scenario {
+    let text = format!(
+        "[scenario]\nhorizon_months = 12\ntrials = 20\nseed = 3\n\
+         report = [{{ country = \"USA\", product = \"ndfeb_magnet\" }}, {{ country = \"JPN\", product = \"ndfeb_magnet\" }}]\n\
+         [[shock]]\nid = \"r\"\nkind = \"export_restriction\"\nfrom = \"CHN\"\nproducts = [\"ndfeb_magnet\"]\nto = \"all\"\nstart_month = 2\n{shock}\n"
+    );
+    Scenario::from_toml("inline.toml", text, ".").unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_zero_quota_and_a_zero_licence_act_exactly_as_a_ban() {
+    let ban = engine::trial_records(&inline("mode = \"ban\""), 0..20);
+    let quota = engine::trial_records(&inline("mode = \"quota\"\ntonnes_per_year = 0"), 0..20);
+    let licence = engine::trial_records(&inline("mode = \"license\"\napproval = 0"), 0..20);
+    assert_eq!(ban, quota);
+    assert_eq!(ban, licence);
+    assert!(
+        ban.iter().all(|r| r.entries[0].unserved_t > 0.0),
+        "the ban bites"
+    );
+}
+
+#[test]
+fn licences_and_quotas_let_through_what_they_allow() {
+    let unserved = |shock: &str| -> f64 {
+        engine::trial_records(&inline(shock), 0..20)
+            .iter()
+            .map(|r| r.entries[0].unserved_t)
+            .sum()
+    };
+    let ban = unserved("mode = \"ban\"");
+    let half = unserved("mode = \"license\"\napproval = 0.5");
+    let full = unserved("mode = \"license\"\napproval = 1");
+    let delayed = unserved("mode = \"license\"\napproval = 0.5\ndelay_months = 4");
+    let quota = unserved("mode = \"quota\"\ntonnes_per_year = 20000");
+    assert!(
+        ban > half && half > full,
+        "ban {ban} > half {half} > full {full}"
+    );
+    assert!(
+        delayed > half,
+        "a delay adds to the shortfall: {delayed} vs {half}"
+    );
+    assert!(quota < ban, "a quota lets some through: {quota} vs {ban}");
+}
+
+#[test]
+fn a_tariff_raises_what_buyers_pay_without_splitting_the_market() {
+    let zero = engine::trial_records(&inline("mode = \"tariff\"\nrate = 0"), 0..10);
+    let none = engine::trial_records(
+        &Scenario::from_toml(
+            "none.toml",
+            "[scenario]\nhorizon_months = 12\ntrials = 20\nseed = 3\nreport = [{ country = \"USA\", product = \"ndfeb_magnet\" }, { country = \"JPN\", product = \"ndfeb_magnet\" }]\n",
+            ".",
+        )
+        .unwrap(),
+        0..10,
+    );
+    // Same shared parameters and noise; a zero tariff changes nothing but the
+    // scenario's own (unused) draws.
+    for (a, b) in zero.iter().zip(&none) {
+        assert_eq!(a.entries, b.entries);
+    }
+    let taxed = engine::trial_records(&inline("mode = \"tariff\"\nrate = 0.5"), 0..10);
+    for (t, n) in taxed.iter().zip(&none) {
+        // From month 3 on (the tariff starts in month 2 and prices report
+        // m(t+1)), US buyers pay more than without it.
+        let (paid, free) = (&t.entries[0].price_path, &n.entries[0].price_path);
+        assert!(paid[4] > free[4] * 1.2, "{} vs {}", paid[4], free[4]);
+        assert_eq!(t.split_gaps.len(), 0, "a tariff does not split markets");
+    }
+}

@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
+use super::emit;
 use crate::scenario::{Parameter, Scenario, Target, WorldSource};
 
 pub(super) fn run(file: &Path) -> Result<(), String> {
     let scenario = Scenario::from_path(file).map_err(|e| e.to_string())?;
-    print!("{}", summary(&scenario));
-    Ok(())
+    emit(&summary(&scenario))
 }
 
 fn summary(s: &Scenario) -> String {

@@ -127,6 +127,19 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Writes `text` to stdout. A closed pipe (`shortfall run ... | head`) is not
+/// an error: the reader has what it wanted.
+pub(crate) fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to stdout: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Writes `text` to `path` atomically (a temporary file renamed into place).
 pub(crate) fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
     let dir = match path.parent() {

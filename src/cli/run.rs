@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{tonnes, write_file};
+use super::{emit, tonnes, write_file};
 use crate::engine::{self, RunOptions, BATCH_SIZE};
 use crate::report::{Manifest, Report};
 use crate::scenario::Scenario;
@@ -88,7 +88,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), String> {
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
         if json_to_stdout {
-            print!("{text}");
+            emit(&text)?;
         } else {
             write_file(path, &text)?;
         }
@@ -104,7 +104,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot write SVG to {}: {e}", dir.display()))?;
     }
     if !json_to_stdout && !args.quiet {
-        print!("{}", report.to_table());
+        emit(&report.to_table())?;
     }
     Ok(())
 }
@@ -193,6 +193,5 @@ pub(super) fn replay(
             ));
         }
     }
-    print!("{out}");
-    Ok(())
+    emit(&out)
 }

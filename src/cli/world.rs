@@ -4,19 +4,93 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::tonnes;
+use super::{emit, tonnes};
 use crate::world::{Balance, Concentration, Shares, World};
 
 /// Months over which `shortfall world` checks the balance.
 const BALANCE_HORIZON_MONTHS: u32 = 60;
 
+/// The JSON of `shortfall world`: each row keyed by its kind (`"stage"`,
+/// `"process"`, `"product"`) as well as `"name"`; process shares carry the
+/// source of the capacity behind them.
 #[derive(Serialize)]
 struct WorldReport<'a> {
     name: &'a str,
     file: String,
-    #[serde(flatten)]
-    concentration: &'a Concentration,
+    stages: Vec<Row<'a>>,
+    processes: Vec<Row<'a>>,
+    products: Vec<Row<'a>>,
+    reserves: &'a [crate::world::Reserve],
     balance: &'a Balance,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stage: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    process: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product: Option<&'a str>,
+    name: &'a str,
+    total_tpa: f64,
+    hhi: f64,
+    shares: Vec<ShareWithSource<'a>>,
+}
+
+#[derive(Serialize)]
+struct ShareWithSource<'a> {
+    country: &'a str,
+    share: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+}
+
+/// Which kind of row, for its key.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Stage,
+    Process,
+    Product,
+}
+
+fn rows<'a>(world: &'a World, shares: &'a [Shares], kind: Kind) -> Vec<Row<'a>> {
+    shares
+        .iter()
+        .map(|row| {
+            let process = world
+                .process_index(&row.name)
+                .filter(|_| kind == Kind::Process);
+            Row {
+                stage: (kind == Kind::Stage).then_some(row.name.as_str()),
+                process: (kind == Kind::Process).then_some(row.name.as_str()),
+                product: (kind == Kind::Product).then_some(row.name.as_str()),
+                name: &row.name,
+                total_tpa: row.total_tpa,
+                hhi: row.hhi,
+                shares: row
+                    .shares
+                    .iter()
+                    .map(|s| ShareWithSource {
+                        country: &s.country,
+                        share: s.share,
+                        source: process.and_then(|j| capacity_source(world, &s.country, j)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The source of a country's capacity figure for a process.
+fn capacity_source(world: &World, country: &str, process: usize) -> Option<String> {
+    let c = world.country_index(country)?;
+    let plant = world.countries[c].plants[process].as_ref()?;
+    plant
+        .field(crate::world::PlantField::Cap0)
+        .provenance
+        .as_ref()
+        .map(|p| p.to_string())
 }
 
 pub(super) fn run(file: Option<&Path>, json: bool) -> Result<(), String> {
@@ -30,13 +104,16 @@ pub(super) fn run(file: Option<&Path>, json: bool) -> Result<(), String> {
         let report = WorldReport {
             name: &world.name,
             file: world.file.display().to_string(),
-            concentration: &concentration,
+            stages: rows(&world, &concentration.stages, Kind::Stage),
+            processes: rows(&world, &concentration.processes, Kind::Process),
+            products: rows(&world, &concentration.products, Kind::Product),
+            reserves: &concentration.reserves,
             balance: &balance,
         };
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        println!("{text}");
+        emit(&format!("{text}\n"))?;
     } else {
-        print!("{}", table(&world, &concentration, &balance));
+        emit(&table(&world, &concentration, &balance))?;
     }
     Ok(())
 }

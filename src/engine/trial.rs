@@ -517,19 +517,25 @@ impl Simulation {
         self.schedule
             .advance(scenario, &self.draw, rng, &model.outage_streams, t);
         self.apply_shocks(scenario, model, t);
-        let stock_before: Vec<f64> = (0..np)
-            .map(|p| {
+        // Ledgers are kept only for traces (replay and tests): a run's months
+        // allocate nothing.
+        let mut ledgers = Vec::new();
+        let mut stock_before = Vec::new();
+        if trace.is_some() {
+            ledgers.resize(np, Ledger::default());
+            stock_before.extend((0..np).map(|p| {
                 (0..nc)
                     .map(|c| self.stock[c * np + p] + self.stockpile[c * np + p])
-                    .sum()
-            })
-            .collect();
-        let mut ledgers = vec![Ledger::default(); np];
+                    .sum::<f64>()
+            }));
+        }
         for c in 0..nc {
             for p in 0..np {
                 let cell = c * np + p;
                 self.stockpile[cell] += self.injected[cell];
-                ledgers[p].injected_t += self.injected[cell];
+                if let Some(ledger) = ledgers.get_mut(p) {
+                    ledger.injected_t += self.injected[cell];
+                }
             }
         }
 
@@ -645,7 +651,9 @@ impl Simulation {
         for &o in &model.outputs[j] {
             let made = q * values.output_coefficient(j, o);
             self.output[c * np + o] += made;
-            ledgers[o].produced_t += made;
+            if let Some(ledger) = ledgers.get_mut(o) {
+                ledger.produced_t += made;
+            }
             if model.mining[j] {
                 self.reserves[c * np + o] = (self.reserves[c * np + o] - made).max(0.0);
             }
@@ -655,7 +663,9 @@ impl Simulation {
             let used = q * values.input_coefficient(j, i);
             let left = (self.allocated[k * np + i] - used).max(0.0);
             self.stock[c * np + i] += left;
-            ledgers[i].consumed_t += used.min(self.allocated[k * np + i]);
+            if let Some(ledger) = ledgers.get_mut(i) {
+                ledger.consumed_t += used.min(self.allocated[k * np + i]);
+            }
             self.allocated[k * np + i] = 0.0;
         }
         self.values = Some(values);
@@ -810,7 +820,9 @@ impl Simulation {
                 }
             };
             self.served[c] = fraction * self.demand[c];
-            ledgers[p].served_t += self.served[c];
+            if let Some(ledger) = ledgers.get_mut(p) {
+                ledger.served_t += self.served[c];
+            }
             let cut = (-e_short * (self.b[cell] + self.delta[cell]))
                 .exp()
                 .min(1.0);

@@ -253,7 +253,10 @@ pub struct RunManifest {
     pub trials: u32,
     /// Trials actually aggregated (equal to `trials` for a complete run).
     pub trials_run: u32,
-    /// Worker threads.
+    /// Worker threads. Not in the JSON: results do not depend on the thread
+    /// count, and the JSON of a run is byte-identical for any number of
+    /// threads; the table shows it.
+    #[serde(skip)]
     pub threads: usize,
     /// Trials per batch.
     pub batch_size: u32,

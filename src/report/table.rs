@@ -32,12 +32,14 @@ impl fmt::Display for Table<'_> {
         writeln!(f, "{}", s.name)?;
         writeln!(
             f,
-            "{} trials, seed {}, horizon {} months (scenario {}, world {})",
+            "{} trials, seed {}, horizon {} months, {} threads (scenario {}, world {}, shortfall {})",
             grouped(f64::from(r.manifest.trials_run)),
             s.seed,
             s.horizon_months,
+            r.manifest.threads,
             s.hash,
-            r.manifest.world_hash
+            r.manifest.world_hash,
+            r.manifest.crate_version
         )?;
         for result in &r.results {
             writeln!(f)?;

@@ -246,7 +246,7 @@ impl<'w> Builder<'w> {
         default: Option<f64>,
         what: &str,
     ) -> Result<ParamRef, InputError> {
-        let rounding = if key.ends_with("_months") {
+        let rounding = if key.ends_with("_months") || key == "start_month" {
             Rounding::Months
         } else {
             Rounding::None
