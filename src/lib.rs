@@ -45,3 +45,8 @@ pub mod cli;
 
 pub use scenario::{Scenario, ScenarioError};
 pub use world::{World, WorldError};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
