@@ -16,6 +16,7 @@ fn report(scenario: &Scenario, trials: u32, threads: usize) -> Report {
     let options = RunOptions {
         trials: Some(trials),
         threads: Some(threads),
+        ..RunOptions::default()
     };
     let result = engine::run(scenario, &options);
     Report::new(
@@ -117,6 +118,7 @@ fn adding_trials_leaves_the_first_ones_unchanged() {
     let options = RunOptions {
         trials: Some(90),
         threads: Some(2),
+        ..RunOptions::default()
     };
     let run = engine::run(&s, &options);
     let focus: Vec<f64> = long.iter().map(|r| r.focus).collect();
@@ -286,4 +288,82 @@ fn a_tariff_raises_what_buyers_pay_without_splitting_the_market() {
         assert!(paid[4] > free[4] * 1.2, "{} vs {}", paid[4], free[4]);
         assert_eq!(t.split_gaps.len(), 0, "a tariff does not split markets");
     }
+}
+
+#[test]
+fn shards_cover_the_trials_and_precision_stops_at_a_batch_boundary() {
+    use shortfall::engine::{Shard, Stop};
+    let s = scenario("export_ban");
+    let whole = engine::run(
+        &s,
+        &RunOptions {
+            trials: Some(300),
+            threads: Some(2),
+            ..RunOptions::default()
+        },
+    );
+    let mut merged = None::<shortfall::statistics::RunStatistics>;
+    let mut covered = 0;
+    for index in 0..3 {
+        let part = engine::run(
+            &s,
+            &RunOptions {
+                trials: Some(300),
+                shard: Some(Shard { index, count: 3 }),
+                ..RunOptions::default()
+            },
+        );
+        covered += part.trials.len();
+        match merged.as_mut() {
+            None => merged = Some(part.statistics),
+            Some(m) => m.merge(part.statistics),
+        }
+    }
+    assert_eq!(covered, 300);
+    let merged = merged.unwrap();
+    assert_eq!(merged.focus_outcomes(), whole.statistics.focus_outcomes());
+
+    // Precision: stops where the relative standard error first reaches the
+    // target, at the same trial count whatever the threads, and the statistics
+    // equal a fixed run of that many trials.
+    let target = 0.01;
+    let run = |threads| {
+        engine::run(
+            &s,
+            &RunOptions {
+                trials: Some(5000),
+                threads: Some(threads),
+                precision: Some(target),
+                ..RunOptions::default()
+            },
+        )
+    };
+    let (one, two) = (run(1), run(2));
+    let Stop::Precision { trials } = one.stop else {
+        panic!("{:?}", one.stop)
+    };
+    assert_eq!(two.stop, one.stop);
+    assert_eq!(trials % engine::BATCH_SIZE, 0);
+    let fixed = engine::run(
+        &s,
+        &RunOptions {
+            trials: Some(trials),
+            ..RunOptions::default()
+        },
+    );
+    assert_eq!(
+        fixed.statistics.focus_outcomes(),
+        one.statistics.focus_outcomes()
+    );
+    let focus = one.statistics.focus_outcomes();
+    let n = focus.len() as f64;
+    let mean = focus.iter().sum::<f64>() / n;
+    let sd = (focus.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    assert!(sd / n.sqrt() / mean <= target);
+    // One batch fewer would not have been precise enough.
+    let fewer = &focus[..focus.len() - engine::BATCH_SIZE as usize];
+    let m = fewer.len() as f64;
+    let mean = fewer.iter().sum::<f64>() / m;
+    let sd = (fewer.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt();
+    assert!(sd / m.sqrt() / mean > target || fewer.len() < 128);
 }

@@ -57,6 +57,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), String> {
     let options = RunOptions {
         trials: Some(scenario.trials),
         threads: args.threads,
+        ..RunOptions::default()
     };
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::new(u64::from(scenario.trials));

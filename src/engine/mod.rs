@@ -27,6 +27,8 @@ mod trade;
 mod trial;
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -44,10 +46,70 @@ pub const BATCH_SIZE: u32 = 64;
 /// How to run a scenario.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    /// Trials to run (default: the scenario's).
+    /// Trials to run (default: the scenario's); with `precision`, the most to run.
     pub trials: Option<u32>,
     /// Worker threads (default: rayon's, one per core).
     pub threads: Option<usize>,
+    /// Run only this shard of the trials (see [`Shard`]).
+    pub shard: Option<Shard>,
+    /// Stop at the first batch boundary where the focus outcome's relative
+    /// standard error (standard error of the mean over the mean) is at or below
+    /// this; `trials` is then the cap.
+    pub precision: Option<f64>,
+    /// Checked between groups of batches: once set, the run stops and returns
+    /// what it has (see [`Stop::Cancelled`]).
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// One of `count` parts of a run's trials, each a contiguous range of whole
+/// batches, so that merging the parts' statistics in order gives the single
+/// run's statistics exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 0.
+    pub index: u32,
+    /// How many parts.
+    pub count: u32,
+}
+
+impl Shard {
+    /// The trials of this shard out of `total`.
+    ///
+    /// ```
+    /// use shortfall::engine::Shard;
+    /// let parts: Vec<_> = (0..3).map(|index| Shard { index, count: 3 }.trials(1000)).collect();
+    /// assert_eq!(parts[0].start, 0);
+    /// assert_eq!(parts[2].end, 1000);
+    /// assert!(parts.windows(2).all(|w| w[0].end == w[1].start));
+    /// ```
+    pub fn trials(&self, total: u32) -> Range<u32> {
+        let batches = u64::from(total.div_ceil(BATCH_SIZE));
+        let count = u64::from(self.count.max(1));
+        let index = u64::from(self.index.min(self.count.saturating_sub(1)));
+        // Batch boundaries, in u64 so that large runs cannot overflow.
+        let first = (batches * index / count) as u32;
+        let last = (batches * (index + 1) / count) as u32;
+        (first * BATCH_SIZE).min(total)..(last * BATCH_SIZE).min(total)
+    }
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stop {
+    /// Every requested trial ran.
+    Complete,
+    /// The focus outcome reached the requested precision after this many trials.
+    Precision {
+        /// Trials run.
+        trials: u32,
+    },
+    /// The requested precision was not reached within the trial cap.
+    PrecisionNotReached {
+        /// The relative standard error reached.
+        relative_error: f64,
+    },
+    /// The run was cancelled; the statistics hold the trials completed.
+    Cancelled,
 }
 
 /// What a run produced.
@@ -57,23 +119,30 @@ pub struct RunResult {
     pub statistics: RunStatistics,
     /// Threads used.
     pub threads: usize,
+    /// The trials run.
+    pub trials: Range<u32>,
+    /// Why the run stopped.
+    pub stop: Stop,
 }
 
 /// Runs a scenario's trials in parallel and aggregates them.
-///
-/// `progress` is called from the calling thread with the number of trials done
-/// so far, after each group of batches.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> RunResult {
     run_with_progress(scenario, options, |_| {})
 }
 
-/// [`run`], reporting progress as trials complete.
+/// Precision is judged only from this many trials on: fewer say too little
+/// about the spread of the outcome.
+const MIN_TRIALS_FOR_PRECISION: u32 = 2 * BATCH_SIZE;
+
+/// [`run`], calling `progress` from the calling thread with the number of
+/// trials done so far after each group of batches.
 pub fn run_with_progress(
     scenario: &Scenario,
     options: &RunOptions,
     mut progress: impl FnMut(u32),
 ) -> RunResult {
-    let trials = options.trials.unwrap_or(scenario.trials);
+    let total = options.trials.unwrap_or(scenario.trials);
+    let range = options.shard.map_or(0..total, |s| s.trials(total));
     let model = Model::new(scenario);
     // A pool that cannot be built (no threads to be had) falls back to running
     // on the calling thread: slower, the same result.
@@ -82,23 +151,36 @@ pub fn run_with_progress(
         .build()
         .ok();
     let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
+    let end_trial = range.end;
     let simulate_batch = |sim: &mut Simulation, batch: u32| -> Vec<TrialRecord> {
         let first = batch * BATCH_SIZE;
         simulate(
             sim,
             scenario,
             &model,
-            first..(first + BATCH_SIZE).min(trials),
+            first..(first + BATCH_SIZE).min(end_trial),
         )
     };
 
     let mut statistics = RunStatistics::new(scenario);
-    let batches = trials.div_ceil(BATCH_SIZE);
+    let mut focus = RunningMoments::default();
+    let first_batch = range.start / BATCH_SIZE;
+    let batches = range.end.div_ceil(BATCH_SIZE);
     // Enough batches in flight to keep every thread busy, few enough that the
     // records held at once stay small.
     let group = (threads * 4) as u32;
-    let mut start = 0;
-    while start < batches {
+    let mut start = first_batch;
+    let mut done_trials = range.start;
+    let mut stop = Stop::Complete;
+    'groups: while start < batches {
+        if options
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
+            stop = Stop::Cancelled;
+            break;
+        }
         let end = (start + group).min(batches);
         let done: Vec<Vec<TrialRecord>> = match &pool {
             Some(pool) => pool.install(|| {
@@ -112,15 +194,67 @@ pub fn run_with_progress(
                 (start..end).map(|b| simulate_batch(&mut sim, b)).collect()
             }
         };
-        for record in done.iter().flatten() {
-            statistics.add(record);
+        // Folded batch by batch in trial order; precision is judged after each
+        // batch, so where a run stops does not depend on the thread count.
+        for batch in &done {
+            for record in batch {
+                statistics.add(record);
+                focus.add(record.focus);
+            }
+            done_trials += batch.len() as u32;
+            if let Some(target) = options.precision {
+                if done_trials - range.start >= MIN_TRIALS_FOR_PRECISION
+                    && focus.relative_error() <= target
+                {
+                    stop = Stop::Precision {
+                        trials: done_trials - range.start,
+                    };
+                    break 'groups;
+                }
+            }
         }
-        progress((end * BATCH_SIZE).min(trials));
+        progress(done_trials - range.start);
         start = end;
     }
+    if let (Some(_), Stop::Complete) = (options.precision, stop) {
+        stop = Stop::PrecisionNotReached {
+            relative_error: focus.relative_error(),
+        };
+    }
+    progress(done_trials - range.start);
     RunResult {
         statistics,
         threads,
+        trials: range.start..done_trials,
+        stop,
+    }
+}
+
+/// Running mean and variance (Welford) of the focus outcome, for precision
+/// stopping.
+#[derive(Clone, Copy, Debug, Default)]
+struct RunningMoments {
+    n: f64,
+    mean: f64,
+    m2: f64,
+}
+
+impl RunningMoments {
+    fn add(&mut self, x: f64) {
+        self.n += 1.0;
+        let delta = x - self.mean;
+        self.mean += delta / self.n;
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// Standard error of the mean over the mean's magnitude; infinite while it
+    /// cannot be judged (fewer than two trials, or a zero mean).
+    fn relative_error(&self) -> f64 {
+        if self.n < 2.0 || self.mean == 0.0 {
+            return f64::INFINITY;
+        }
+        let sd = (self.m2 / (self.n - 1.0)).max(0.0).sqrt();
+        sd / self.n.sqrt() / self.mean.abs()
     }
 }
 
