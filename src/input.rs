@@ -801,7 +801,11 @@ impl Domain {
         let (ok, expected) = match self {
             Domain::Any => (true, String::new()),
             Domain::NonNegative => (lo >= 0.0, "a number >= 0".to_string()),
-            Domain::Positive => (lo > 0.0, "a number > 0".to_string()),
+            // A lognormal's support is open at 0: every draw is positive.
+            Domain::Positive => (
+                lo > 0.0 || (lo == 0.0 && open_at_zero(q)),
+                "a number > 0".to_string(),
+            ),
             Domain::Share => (lo >= 0.0 && hi <= 1.0, "a share in 0..1".to_string()),
             Domain::AtLeast(min) => (lo >= min, format!("a number >= {min}")),
             Domain::Between(min, max) => {
@@ -820,6 +824,13 @@ impl Domain {
             Err(format!("{expected} for every draw"))
         }
     }
+}
+
+/// Whether a quantity's lowest value is 0 only as an open bound (a lognormal
+/// not clamped at 0): no draw is 0.
+fn open_at_zero(q: &Quantity) -> bool {
+    matches!(q.distribution, Distribution::LogNormal { .. })
+        && q.clamp.is_none_or(|(lo, _)| lo > 0.0)
 }
 
 /// Describes a TOML value's type for "found ..." messages.

@@ -64,5 +64,14 @@ fn summary(s: &Scenario) -> String {
     for p in of_shocks.iter().chain(&of_world) {
         out.push_str(&format!("    {:<52} {}\n", p.path, p.quantity));
     }
+    if !s.correlations.is_empty() {
+        out.push_str(&format!("  correlations: {}\n", s.correlations.len()));
+        for c in &s.correlations {
+            out.push_str(&format!(
+                "    {} ~ {}: rank correlation {}\n",
+                s.parameters[c.a].path, s.parameters[c.b].path, c.rho
+            ));
+        }
+    }
     out
 }

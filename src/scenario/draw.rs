@@ -4,7 +4,8 @@
 //! path), and each shock's occurrence a uniform from `shock.ID.occurs`, or from
 //! `group.NAME.occurs` for grouped shocks, which therefore happen together. So a
 //! trial depends on `(seed, trial)` alone, and two scenarios that share a
-//! parameter draw the same value for it (common random numbers).
+//! parameter draw the same value for it (common random numbers) unless a
+//! correlation in one of them mixes it with another (see [`super::Copula`]).
 
 use super::Scenario;
 use crate::distributions::TrialRng;
@@ -16,6 +17,10 @@ pub struct TrialDraw {
     pub values: Vec<f64>,
     /// Whether each shock happens in this trial.
     pub occurs: Vec<bool>,
+    /// Scratch: each parameter's uniform, before and after the copula.
+    uniforms: Vec<f64>,
+    /// Scratch: the copula's normals.
+    normals: Vec<f64>,
 }
 
 impl Scenario {
@@ -35,14 +40,26 @@ impl Scenario {
     /// Samples trial `trial` into `draw`, reusing its buffers.
     pub fn draw_into(&self, trial: u32, draw: &mut TrialDraw) {
         let rng = TrialRng::new(self.seed, trial);
-        draw.values.clear();
-        draw.values.extend(self.parameters.iter().map(|p| {
+        draw.uniforms.clear();
+        draw.uniforms.extend(self.parameters.iter().map(|p| {
             if p.quantity.is_uncertain() {
-                p.value(rng.uniform(p.stream, 0))
+                rng.uniform(p.stream, 0)
             } else {
-                p.central()
+                0.5
             }
         }));
+        if let Some(copula) = &self.copula {
+            copula.correlate(&mut draw.uniforms, &mut draw.normals);
+        }
+        draw.values.clear();
+        draw.values
+            .extend(self.parameters.iter().zip(&draw.uniforms).map(|(p, &u)| {
+                if p.quantity.is_uncertain() {
+                    p.value(u)
+                } else {
+                    p.central()
+                }
+            }));
         draw.occurs.clear();
         draw.occurs.extend(self.shocks.iter().map(|shock| {
             let p = draw.values[shock.probability.0];

@@ -33,11 +33,13 @@
 //! assert!(uncertain.contains(&"shock.ban.duration_months"));
 //! ```
 
+mod copula;
 mod draw;
 mod parse;
 
 use std::path::{Path, PathBuf};
 
+pub use copula::{Copula, Correlation};
 pub use draw::TrialDraw;
 
 use crate::distributions::{Quantity, StreamId};
@@ -389,6 +391,10 @@ pub struct Scenario {
     /// Every number a trial needs: the world's uncertain figures, then the
     /// shocks' numbers.
     pub parameters: Vec<Parameter>,
+    /// Rank correlations between sampled parameters (`[[correlation]]`).
+    pub correlations: Vec<Correlation>,
+    /// The Gaussian copula that applies them (`None` without correlations).
+    pub copula: Option<Copula>,
 }
 
 impl Scenario {

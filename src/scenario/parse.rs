@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::{
-    DemandChange, Focus, Outage, Outcome, ParamRef, Parameter, ReportEntry, Restriction, Rounding,
-    Scenario, ScenarioError, Shock, ShockKind, Target, WorldSource,
+    Copula, Correlation, DemandChange, Focus, Outage, Outcome, ParamRef, Parameter, ReportEntry,
+    Restriction, Rounding, Scenario, ScenarioError, Shock, ShockKind, Target, WorldSource,
 };
 use crate::distributions::{Quantity, StreamId};
 use crate::input::{Domain, InputError, Source, Table, Value};
@@ -13,7 +13,7 @@ use crate::world::{
     WorldField, DEFAULT_WORLD_NAME,
 };
 
-const TOP_KEYS: [&str; 2] = ["scenario", "shock"];
+const TOP_KEYS: [&str; 3] = ["scenario", "shock", "correlation"];
 const SCENARIO_KEYS: [&str; 9] = [
     "name",
     "description",
@@ -138,6 +138,11 @@ pub(super) fn parse(
         }
 
         let parameters = builder.parameters;
+        let correlations = match root.get("correlation") {
+            Some(list) => read_correlations(&list, &parameters)?,
+            None => Vec::new(),
+        };
+        let copula = Copula::new(&correlations).map_err(|e| not_positive_definite(&e.entries, &correlations, &parameters))?;
         Ok(Scenario {
             name,
             description,
@@ -153,6 +158,8 @@ pub(super) fn parse(
             shocks,
             groups,
             parameters,
+            correlations,
+            copula,
         })
     })
 }
@@ -808,5 +815,103 @@ fn parse_path(world: &World, value: &Value<'_>) -> Result<WorldField, InputError
             vec!["products", "processes", "countries"],
         )),
         _ => Err(shape()),
+    }
+}
+
+/// `[[correlation]]` entries: `between = [PATH, PATH]`, `rho` (a Spearman rank
+/// correlation in -1..1).
+fn read_correlations(
+    list: &Value<'_>,
+    parameters: &[Parameter],
+) -> Result<Vec<Correlation>, InputError> {
+    let uncertain: Vec<&str> = parameters
+        .iter()
+        .filter(|p| p.quantity.is_uncertain())
+        .map(|p| p.path.as_str())
+        .collect();
+    let mut correlations: Vec<Correlation> = Vec::new();
+    for entry in list.as_array()? {
+        let table = entry.as_table()?;
+        table.expect_keys(&["between", "rho", "note", "source"])?;
+        let between = table.require("between", "the paths of two sampled parameters, e.g. [\"shock.ban.duration_months\", \"shock.licence.approval\"]")?;
+        let paths = between.as_array()?;
+        if paths.len() != 2 {
+            return Err(
+                between.out_of_range("two parameter paths", format!("{} paths", paths.len()))
+            );
+        }
+        let mut ends = [0usize; 2];
+        for (k, path_value) in paths.iter().enumerate() {
+            let path = path_value.as_str()?;
+            let index = parameters
+                .iter()
+                .position(|p| p.path == path)
+                .ok_or_else(|| {
+                    path_value.unknown_id("sampled parameter", path, uncertain.iter().copied())
+                })?;
+            if !parameters[index].quantity.is_uncertain() {
+                return Err(path_value.invalid(format!(
+                    "`{path}` is a fixed number; only parameters given as distributions can be correlated"
+                )));
+            }
+            ends[k] = index;
+        }
+        if ends[0] == ends[1] {
+            return Err(between.invalid("a parameter cannot be correlated with itself"));
+        }
+        let rho_value = table.require("rho", "the rank correlation, -1..1")?;
+        let rho = rho_value.as_f64()?;
+        if !(-1.0..=1.0).contains(&rho) {
+            return Err(rho_value.out_of_range("a rank correlation in -1..1", rho));
+        }
+        if let Some(other) = correlations
+            .iter()
+            .find(|c| (c.a, c.b) == (ends[0], ends[1]) || (c.a, c.b) == (ends[1], ends[0]))
+        {
+            return Err(table.invalid(format!(
+                "these two parameters are already correlated at line {}",
+                other.location.line
+            )));
+        }
+        correlations.push(Correlation {
+            a: ends[0],
+            b: ends[1],
+            rho,
+            location: table.location(),
+        });
+    }
+    Ok(correlations)
+}
+
+/// The error for a correlation matrix that is not positive definite, at the
+/// last conflicting entry, naming them all.
+fn not_positive_definite(
+    entries: &[usize],
+    correlations: &[Correlation],
+    parameters: &[Parameter],
+) -> InputError {
+    let named: Vec<String> = entries
+        .iter()
+        .map(|&k| {
+            let c = &correlations[k];
+            format!(
+                "{} ~ {} = {} (line {})",
+                parameters[c.a].path, parameters[c.b].path, c.rho, c.location.line
+            )
+        })
+        .collect();
+    let location = entries
+        .last()
+        .map(|&k| correlations[k].location.clone())
+        .unwrap_or_else(|| correlations[0].location.clone());
+    InputError {
+        location,
+        kind: crate::input::InputErrorKind::Invalid {
+            context: "correlation".into(),
+            message: format!(
+                "these rank correlations cannot hold together (their matrix is not positive definite): {}; weaken one of them",
+                named.join("; ")
+            ),
+        },
     }
 }
