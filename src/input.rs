@@ -15,6 +15,97 @@ use toml::Spanned;
 
 use crate::distributions::{Distribution, DistributionError, Quantity};
 
+/// Resource limits, checked before anything is allocated, so that a careless
+/// or hostile file cannot make the program eat all memory or run for days.
+///
+/// The defaults leave room for studies far larger than the default world (100x
+/// its countries, a million trials of a century); a program or the command line
+/// can raise them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Largest scenario or world file read, bytes.
+    pub max_file_bytes: u64,
+    /// Most countries in a world.
+    pub max_countries: usize,
+    /// Most products in a world.
+    pub max_products: usize,
+    /// Most processes in a world.
+    pub max_processes: usize,
+    /// Most shocks in a scenario.
+    pub max_shocks: usize,
+    /// Most report entries in a scenario.
+    pub max_report_entries: usize,
+    /// Most correlations in a scenario.
+    pub max_correlations: usize,
+    /// Most trials.
+    pub max_trials: u32,
+    /// Longest horizon, months.
+    pub max_horizon_months: u32,
+    /// Most work: trials x months x countries x (products + processes).
+    pub max_work: f64,
+    /// Most price-fan cells kept in memory: report entries x months.
+    pub max_fan_cells: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_bytes: 4 << 20,
+            max_countries: 2_000,
+            max_products: 500,
+            max_processes: 500,
+            max_shocks: 10_000,
+            max_report_entries: 2_000,
+            max_correlations: 1_000,
+            max_trials: 50_000_000,
+            max_horizon_months: 1_200,
+            max_work: 1e13,
+            max_fan_cells: 500_000,
+        }
+    }
+}
+
+/// A limit an input exceeds.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{}{what}: {found} exceeds the limit of {limit}{}", location.as_ref().map_or(String::new(), |l| format!("{l}: ")), hint.map_or(String::new(), |h| format!(" ({h})")))]
+pub struct LimitError {
+    /// Where, when the input names it.
+    pub location: Option<Location>,
+    /// What was counted.
+    pub what: String,
+    /// How much was found.
+    pub found: String,
+    /// The limit.
+    pub limit: String,
+    /// How to raise it, where that makes sense.
+    pub hint: Option<&'static str>,
+}
+
+/// Reads a file of at most `limits.max_file_bytes`, checking its size before
+/// reading (and while reading, should it grow).
+pub fn read_limited(path: &Path, limits: &Limits) -> std::io::Result<Result<String, LimitError>> {
+    use std::io::Read;
+    let too_large = |found: u64| LimitError {
+        location: None,
+        what: format!("{} size", path.display()),
+        found: format!("{found} bytes"),
+        limit: format!("{} bytes", limits.max_file_bytes),
+        hint: None,
+    };
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limits.max_file_bytes {
+        return Ok(Err(too_large(size)));
+    }
+    let mut text = String::new();
+    file.take(limits.max_file_bytes + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limits.max_file_bytes {
+        return Ok(Err(too_large(text.len() as u64)));
+    }
+    Ok(Ok(text))
+}
+
 /// A position in an input file, 1-based, as editors show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {

@@ -43,7 +43,7 @@ pub use copula::{Copula, Correlation};
 pub use draw::TrialDraw;
 
 use crate::distributions::{Quantity, StreamId};
-use crate::input::{InputError, Location};
+use crate::input::{InputError, LimitError, Limits, Location};
 use crate::world::{CountryIdx, ProcessIdx, ProductIdx, World, WorldError, WorldField};
 
 /// Errors from reading or validating a scenario.
@@ -61,6 +61,9 @@ pub enum ScenarioError {
     /// A value in the scenario is malformed or impossible.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The scenario is larger than the limits allow.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
     /// The world the scenario names could not be loaded.
     #[error("{location}: {source}")]
     World {
@@ -400,13 +403,22 @@ pub struct Scenario {
 impl Scenario {
     /// Reads a scenario file and the world it names.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
+        Scenario::from_path_with_limits(path, &Limits::default())
+    }
+
+    /// Reads a scenario file and the world it names within `limits`.
+    pub fn from_path_with_limits(
+        path: impl AsRef<Path>,
+        limits: &Limits,
+    ) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::input::read_limited(path, limits).map_err(|source| ScenarioError::Read {
+                path: path.to_path_buf(),
+                source,
+            })??;
         let base = path.parent().unwrap_or(Path::new("."));
-        Scenario::from_toml(path, text, base)
+        parse::parse(crate::input::Source::new(path, text), base, None, limits)
     }
 
     /// Reads a scenario from TOML text; `name` is used in messages and a world
@@ -420,6 +432,7 @@ impl Scenario {
             crate::input::Source::new(name, text),
             base_dir.as_ref(),
             None,
+            &Limits::default(),
         )
     }
 
@@ -434,7 +447,61 @@ impl Scenario {
             crate::input::Source::new(name, text),
             Path::new("."),
             Some(world),
+            &Limits::default(),
         )
+    }
+
+    /// Checks the run's size against `limits`: trials, horizon, the work of
+    /// `trials x months x countries x (products + processes)` and the price-fan
+    /// cells held in memory. Parsing checks it; call it again after changing
+    /// `trials` or `horizon_months`.
+    pub fn check_limits(&self, limits: &Limits) -> Result<(), LimitError> {
+        let over = |what: &str, found: String, limit: String, hint: &'static str| LimitError {
+            location: None,
+            what: format!("{}: {what}", self.file.display()),
+            found,
+            limit,
+            hint: Some(hint),
+        };
+        if self.trials > limits.max_trials {
+            return Err(over(
+                "trials",
+                self.trials.to_string(),
+                limits.max_trials.to_string(),
+                "lower --trials, or pass --allow-large",
+            ));
+        }
+        if self.horizon_months > limits.max_horizon_months {
+            return Err(over(
+                "horizon",
+                format!("{} months", self.horizon_months),
+                format!("{} months", limits.max_horizon_months),
+                "lower --horizon, or pass --allow-large",
+            ));
+        }
+        let world = &self.world;
+        let work = f64::from(self.trials)
+            * f64::from(self.horizon_months)
+            * world.countries.len() as f64
+            * (world.products.len() + world.processes.len()) as f64;
+        if work > limits.max_work {
+            return Err(over(
+                "trials x months x countries x (products + processes)",
+                format!("{work:.3e}"),
+                format!("{:.3e}", limits.max_work),
+                "run fewer trials or shards (--shard), or pass --allow-large",
+            ));
+        }
+        let cells = self.report.len() as u64 * u64::from(self.horizon_months);
+        if cells > limits.max_fan_cells {
+            return Err(over(
+                "report entries x months",
+                cells.to_string(),
+                limits.max_fan_cells.to_string(),
+                "report fewer pairs or a shorter horizon, or pass --allow-large",
+            ));
+        }
+        Ok(())
     }
 
     /// The parameter behind a reference.

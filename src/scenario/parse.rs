@@ -7,7 +7,7 @@ use super::{
     Restriction, Rounding, Scenario, ScenarioError, Shock, ShockKind, Target, WorldSource,
 };
 use crate::distributions::{Quantity, StreamId};
-use crate::input::{Domain, InputError, Source, Table, Value};
+use crate::input::{Domain, InputError, LimitError, Limits, Source, Table, Value};
 use crate::world::{
     CountryIdx, CountryProductField, PlantField, ProcessIdx, ProductField, ProductIdx, World,
     WorldField, DEFAULT_WORLD_NAME,
@@ -83,6 +83,7 @@ pub(super) fn parse(
     source: Source,
     base_dir: &Path,
     given_world: Option<World>,
+    limits: &Limits,
 ) -> Result<Scenario, ScenarioError> {
     let hash = crate::world::fnv1a64(source.text().as_bytes());
     let file = source.name().to_path_buf();
@@ -93,7 +94,7 @@ pub(super) fn parse(
             .as_table()?;
         meta.expect_keys(&SCENARIO_KEYS)?;
 
-        let (world_source, world) = load_world(&meta, base_dir, given_world)?;
+        let (world_source, world) = load_world(&meta, base_dir, given_world, limits)?;
         let mut builder = Builder::new(&world);
 
         let text = |key: &str| -> Result<String, InputError> {
@@ -110,13 +111,15 @@ pub(super) fn parse(
             .require("seed", "the seed of the random streams (any integer >= 0)")?
             .as_u64()?;
 
-        let report = read_report(&meta, &world)?;
+        let report = read_report(&meta, &world, limits)?;
         let focus = read_focus(&meta, &world, &report)?;
 
         let mut shocks = Vec::new();
         let mut groups: Vec<String> = Vec::new();
         if let Some(list) = root.get("shock") {
-            for (position, value) in list.as_array()?.into_iter().enumerate() {
+            let items = list.as_array()?;
+            check_count(&list, items.len(), "shocks", limits.max_shocks)?;
+            for (position, value) in items.into_iter().enumerate() {
                 let table = value.as_table()?;
                 shocks.push(read_shock(&table, position + 1, &mut builder, &mut groups)?);
             }
@@ -139,11 +142,14 @@ pub(super) fn parse(
 
         let parameters = builder.parameters;
         let correlations = match root.get("correlation") {
-            Some(list) => read_correlations(&list, &parameters)?,
+            Some(list) => {
+                check_count(&list, list.as_array()?.len(), "correlations", limits.max_correlations)?;
+                read_correlations(&list, &parameters)?
+            }
             None => Vec::new(),
         };
         let copula = Copula::new(&correlations).map_err(|e| not_positive_definite(&e.entries, &correlations, &parameters))?;
-        Ok(Scenario {
+        let scenario = Scenario {
             name,
             description,
             file: file.clone(),
@@ -160,8 +166,24 @@ pub(super) fn parse(
             parameters,
             correlations,
             copula,
-        })
+        };
+        scenario.check_limits(limits)?;
+        Ok(scenario)
     })
+}
+
+/// Fails when a list has more entries than `limit`, before any is read.
+fn check_count(list: &Value<'_>, found: usize, what: &str, limit: usize) -> Result<(), LimitError> {
+    if found > limit {
+        return Err(LimitError {
+            location: Some(list.location()),
+            what: format!("number of {what}"),
+            found: found.to_string(),
+            limit: limit.to_string(),
+            hint: None,
+        });
+    }
+    Ok(())
 }
 
 fn positive_u32(value: &Value<'_>, expected: &str) -> Result<u32, InputError> {
@@ -176,6 +198,7 @@ fn load_world(
     meta: &Table<'_>,
     base_dir: &Path,
     given: Option<World>,
+    limits: &Limits,
 ) -> Result<(WorldSource, World), ScenarioError> {
     if let Some(world) = given {
         let source = if world.file == Path::new(DEFAULT_WORLD_NAME) {
@@ -193,9 +216,11 @@ fn load_world(
                 return Ok((WorldSource::Default, World::default_world()));
             }
             let path = base_dir.join(name);
-            let world = World::from_path(&path).map_err(|source| ScenarioError::World {
-                location: value.location(),
-                source,
+            let world = World::from_path_with_limits(&path, limits).map_err(|source| {
+                ScenarioError::World {
+                    location: value.location(),
+                    source,
+                }
             })?;
             Ok((WorldSource::File(path), world))
         }
@@ -293,15 +318,27 @@ impl<'w> Builder<'w> {
     }
 }
 
-fn read_report(meta: &Table<'_>, world: &World) -> Result<Vec<ReportEntry>, InputError> {
+fn read_report(
+    meta: &Table<'_>,
+    world: &World,
+    limits: &Limits,
+) -> Result<Vec<ReportEntry>, ScenarioError> {
     let list = meta.require(
         "report",
         "the country/product pairs to report, e.g. [{ country = \"USA\", product = \"ndfeb_magnet\" }]",
     )?;
     let entries = list.as_array()?;
     if entries.is_empty() {
-        return Err(list.out_of_range("at least one { country, product } pair", "an empty list"));
+        return Err(list
+            .out_of_range("at least one { country, product } pair", "an empty list")
+            .into());
     }
+    check_count(
+        &list,
+        entries.len(),
+        "report entries",
+        limits.max_report_entries,
+    )?;
     let mut report = Vec::new();
     for entry in entries {
         let table = entry.as_table()?;
@@ -310,7 +347,9 @@ fn read_report(meta: &Table<'_>, world: &World) -> Result<Vec<ReportEntry>, Inpu
         let product = product(world, &table.require("product", "a product id")?)?;
         let item = ReportEntry { country, product };
         if report.contains(&item) {
-            return Err(table.invalid("this country/product pair is already reported"));
+            return Err(table
+                .invalid("this country/product pair is already reported")
+                .into());
         }
         report.push(item);
     }

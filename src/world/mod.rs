@@ -31,7 +31,7 @@ pub(crate) fn analysis_throughput(world: &World, values: &WorldValues) -> Vec<Ve
 }
 pub use fields::{CountryProductField, PlantField, ProductField, WorldField};
 
-use crate::input::{Figure, InputError, Location};
+use crate::input::{Figure, InputError, LimitError, Limits, Location};
 
 /// The default world's file, embedded in the crate.
 pub const DEFAULT_WORLD_TOML: &str = include_str!("default_world.toml");
@@ -61,6 +61,9 @@ pub enum WorldError {
     /// A value in the file is malformed or impossible.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The file is larger than the limits allow.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
     /// Processes feed each other in a loop, so they cannot be ordered in levels.
     #[error("{location}: the process graph has a cycle: {}", cycle.join(" -> "))]
     Cycle {
@@ -214,12 +217,21 @@ impl World {
 
     /// Reads and validates a world file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<World, WorldError> {
+        World::from_path_with_limits(path, &Limits::default())
+    }
+
+    /// Reads and validates a world file within `limits`.
+    pub fn from_path_with_limits(
+        path: impl AsRef<Path>,
+        limits: &Limits,
+    ) -> Result<World, WorldError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Read {
+        let read = |source| WorldError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
-        World::from_toml(path, text)
+        };
+        let text = crate::input::read_limited(path, limits).map_err(read)??;
+        parse::parse(crate::input::Source::new(path, text), limits)
     }
 
     /// Reads and validates a world from TOML text; `name` is used in messages.
@@ -227,7 +239,7 @@ impl World {
         name: impl Into<PathBuf>,
         text: impl Into<String>,
     ) -> Result<World, WorldError> {
-        parse::parse(crate::input::Source::new(name, text))
+        parse::parse(crate::input::Source::new(name, text), &Limits::default())
     }
 
     /// The index of a product by id.

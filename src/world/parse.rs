@@ -26,13 +26,13 @@ use super::fields::{CountryProductField, PlantField, ProductField};
 use super::{
     fnv1a64, Coefficient, Country, Market, Plant, Process, ProcessIdx, Product, World, WorldError,
 };
-use crate::input::{Domain, Figure, InputError, Source, Table, Value};
+use crate::input::{Domain, Figure, InputError, LimitError, Limits, Source, Table, Value};
 
 const TOP_KEYS: [&str; 4] = ["world", "products", "processes", "countries"];
 const WORLD_KEYS: [&str; 4] = ["name", "description", "year", "note"];
 const COUNTRY_KEYS: [&str; 5] = ["name", "aliases", "processes", "products", "note"];
 
-pub(super) fn parse(source: Source) -> Result<World, WorldError> {
+pub(super) fn parse(source: Source, limits: &Limits) -> Result<World, WorldError> {
     let hash = fnv1a64(source.text().as_bytes());
     let file = source.name().to_path_buf();
     source.read(|root| {
@@ -52,6 +52,7 @@ pub(super) fn parse(source: Source) -> Result<World, WorldError> {
         let products_table = root
             .require("products", "a table of products, one per traded good")?
             .as_table()?;
+        check_count(&products_table, "products", limits.max_products)?;
         let mut products = Vec::new();
         for (id, value) in products_table.entries() {
             products.push(read_product(id, &value.as_table()?)?);
@@ -68,6 +69,7 @@ pub(super) fn parse(source: Source) -> Result<World, WorldError> {
                 "a table of processes turning inputs into outputs",
             )?
             .as_table()?;
+        check_count(&processes_table, "processes", limits.max_processes)?;
         let mut processes = Vec::new();
         let mut process_locations = Vec::new();
         for (id, value) in processes_table.entries() {
@@ -90,6 +92,7 @@ pub(super) fn parse(source: Source) -> Result<World, WorldError> {
                 "a table of countries with their capacities and demand",
             )?
             .as_table()?;
+        check_count(&countries_table, "countries", limits.max_countries)?;
         let mut countries: Vec<Country> = Vec::new();
         for (id, value) in countries_table.entries() {
             let table = value.as_table()?;
@@ -109,6 +112,21 @@ pub(super) fn parse(source: Source) -> Result<World, WorldError> {
             levels,
         })
     })
+}
+
+/// Fails when a table has more entries than `limit`, before any is read.
+fn check_count(table: &Table<'_>, what: &str, limit: usize) -> Result<(), LimitError> {
+    let found = table.entries().count();
+    if found > limit {
+        return Err(LimitError {
+            location: Some(table.location()),
+            what: format!("number of {what}"),
+            found: found.to_string(),
+            limit: limit.to_string(),
+            hint: None,
+        });
+    }
+    Ok(())
 }
 
 fn optional_text(table: &Table<'_>, key: &str) -> Result<String, InputError> {
