@@ -81,6 +81,28 @@ pub struct LimitError {
     pub hint: Option<&'static str>,
 }
 
+impl LimitError {
+    /// Fails when `found` entries (of a list or table at `location`) exceed
+    /// `limit`, before any of them is read.
+    pub(crate) fn check_count(
+        location: Location,
+        what: &str,
+        found: usize,
+        limit: usize,
+    ) -> Result<(), LimitError> {
+        if found <= limit {
+            return Ok(());
+        }
+        Err(LimitError {
+            location: Some(location),
+            what: format!("number of {what}"),
+            found: found.to_string(),
+            limit: limit.to_string(),
+            hint: None,
+        })
+    }
+}
+
 /// Reads a file of at most `limits.max_file_bytes`, checking its size before
 /// reading (and while reading, should it grow).
 pub fn read_limited(path: &Path, limits: &Limits) -> std::io::Result<Result<String, LimitError>> {

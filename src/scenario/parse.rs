@@ -174,16 +174,7 @@ pub(super) fn parse(
 
 /// Fails when a list has more entries than `limit`, before any is read.
 fn check_count(list: &Value<'_>, found: usize, what: &str, limit: usize) -> Result<(), LimitError> {
-    if found > limit {
-        return Err(LimitError {
-            location: Some(list.location()),
-            what: format!("number of {what}"),
-            found: found.to_string(),
-            limit: limit.to_string(),
-            hint: None,
-        });
-    }
-    Ok(())
+    LimitError::check_count(list.location(), what, found, limit)
 }
 
 fn positive_u32(value: &Value<'_>, expected: &str) -> Result<u32, InputError> {

@@ -116,17 +116,7 @@ pub(super) fn parse(source: Source, limits: &Limits) -> Result<World, WorldError
 
 /// Fails when a table has more entries than `limit`, before any is read.
 fn check_count(table: &Table<'_>, what: &str, limit: usize) -> Result<(), LimitError> {
-    let found = table.entries().count();
-    if found > limit {
-        return Err(LimitError {
-            location: Some(table.location()),
-            what: format!("number of {what}"),
-            found: found.to_string(),
-            limit: limit.to_string(),
-            hint: None,
-        });
-    }
-    Ok(())
+    LimitError::check_count(table.location(), what, table.entries().count(), limit)
 }
 
 fn optional_text(table: &Table<'_>, key: &str) -> Result<String, InputError> {
