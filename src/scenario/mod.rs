@@ -47,6 +47,29 @@ use crate::input::{InputError, LimitError, Limits, Location};
 use crate::world::{CountryIdx, ProcessIdx, ProductIdx, World, WorldError, WorldField};
 
 /// Errors from reading or validating a scenario.
+///
+/// Each message names the file, line and column, says what was expected and
+/// what was found, and suggests the nearest valid name:
+///
+/// ```
+/// use shortfall::input::InputErrorKind;
+/// use shortfall::{Scenario, ScenarioError};
+///
+/// let text = "[scenario]\nhorizon_months = 12\ntrials = 10\nseed = 1\n\
+///             report = [{ country = \"Japn\", product = \"ndfeb_magnet\" }]\n";
+/// let err = Scenario::from_toml("typo.toml", text, ".").unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "typo.toml:5:23: scenario.report[1].country: unknown country `Japn`; did you mean `JPN`?"
+/// );
+/// match err {
+///     ScenarioError::Input(e) => {
+///         assert_eq!((e.location.line, e.location.column), (5, 23));
+///         assert!(matches!(e.kind, InputErrorKind::UnknownId { .. }));
+///     }
+///     other => panic!("{other}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScenarioError {
