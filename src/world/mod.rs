@@ -47,6 +47,33 @@ pub type ProcessIdx = usize;
 pub type CountryIdx = usize;
 
 /// Errors from reading or validating a world.
+///
+/// ```
+/// use shortfall::world::{World, WorldError};
+///
+/// let text = r#"
+/// [products.ore]
+/// p_ref = 1
+/// e_short = 0.2
+/// e_long = 0.5
+/// tau_sub = 12
+/// sigma = 0.02
+/// kappa = 0.3
+///
+/// [processes.mine]
+/// stage = "mining"
+/// outputs = { ore = 1 }
+///
+/// [countries.AAA]
+/// processes.mine = { cap0 = -5 }
+/// "#;
+/// let err = World::from_toml("w.toml", text).unwrap_err();
+/// assert!(matches!(err, WorldError::Input(_)));
+/// assert_eq!(
+///     err.to_string(),
+///     "w.toml:15:27: countries.AAA.processes.mine.cap0: expected a number >= 0, found -5"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WorldError {
