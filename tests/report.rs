@@ -245,6 +245,8 @@ fn json_has_every_key_of_the_schema() {
     // The thread count stays out of the JSON, which is byte-identical for any
     // number of threads (docs/MODEL_NOTES.md, section 6).
     assert!(json["manifest"]["threads"].is_null());
+    // So does the stop of a precision run, for a run of fixed trials.
+    assert!(json["manifest"].get("stopped").is_none());
     keys(
         &json["manifest"]["focus"],
         "focus",

@@ -4,6 +4,7 @@
 use shortfall::report::{Manifest, Report};
 use shortfall::statistics::{
     cvar, quantile, share_rows, spearman, EntryRecord, Histogram, RunStatistics, TrialRecord,
+    SENSITIVITY_TRIALS,
 };
 use shortfall::Scenario;
 
@@ -462,5 +463,98 @@ fn unmeasured_split_gaps_are_left_out() {
     }
     for spread in stats.split_gaps() {
         assert_eq!([spread.p5, spread.p50, spread.p95], [2.0; 3]);
+    }
+}
+
+#[test]
+fn peak_price_quantiles_are_within_one_percent_and_exact_at_the_choke() {
+    let scenario = export_ban();
+    let choke = 6.0; // ndfeb_magnet's central m_max, the first entry's product
+    let mut rng = Rng::new(99);
+    let mut stats = RunStatistics::new(&scenario);
+    let mut peaks = Vec::new();
+    for trial in 0..5000 {
+        // 45% below the choke, 45% at it, 10% above it (a tariff).
+        let u = rng.uniform();
+        let peak = if u < 0.45 {
+            (0.8 * rng.normal().abs()).exp().min(choke)
+        } else if u < 0.9 {
+            choke
+        } else {
+            choke * (1.0 + rng.uniform())
+        };
+        peaks.push(peak);
+        let entry = EntryRecord {
+            price_path: vec![1.0; scenario.horizon_months as usize],
+            peak_price: peak,
+            ..EntryRecord::default()
+        };
+        stats.add(&TrialRecord {
+            trial,
+            entries: vec![entry; scenario.report.len()],
+            ..TrialRecord::default()
+        });
+    }
+    peaks.sort_by(f64::total_cmp);
+    let spread = stats.entry_summary(0).expect("entry 0 exists").peak_price;
+    for (q, got) in [(0.05, spread.p5), (0.5, spread.p50), (0.95, spread.p95)] {
+        let exact = quantile(&peaks, q);
+        assert!(
+            (got / exact - 1.0).abs() <= 0.01,
+            "q {q}: histogram {got}, sample {exact}"
+        );
+    }
+    // The median sits in the mass at the choke, and reads exactly the choke.
+    assert_eq!(quantile(&peaks, 0.5), choke);
+    assert_eq!(spread.p50, choke);
+}
+
+#[test]
+fn sensitivity_uses_a_fixed_prefix_of_trials_whatever_the_batches() {
+    let scenario = export_ban();
+    // Trial numbers straddling the limit: the first 36 are kept, the rest
+    // are not, whether added one by one or merged in uneven batches.
+    let first = SENSITIVITY_TRIALS - 36;
+    let records: Vec<TrialRecord> = (0..100)
+        .map(|i| {
+            let mut r = synthetic_record(&scenario, i);
+            r.trial = first + i;
+            r
+        })
+        .collect();
+    let mut sequential = RunStatistics::new(&scenario);
+    for r in &records {
+        sequential.add(r);
+    }
+    assert_eq!(sequential.sensitivity_trials(), 36);
+    let rho = sequential.spearman_by_parameter();
+    // Exactly the correlation of those 36 trials.
+    let focus: Vec<f64> = records[..36].iter().map(|r| r.focus).collect();
+    let column: Vec<f64> = records[..36]
+        .iter()
+        .map(|r| r.uncertain_values[0])
+        .collect();
+    assert_eq!(rho[0].to_bits(), spearman(&column, &focus).to_bits());
+
+    for cuts in [[10, 36], [30, 50], [36, 37], [0, 99]] {
+        let mut merged = RunStatistics::new(&scenario);
+        for part in [
+            &records[..cuts[0]],
+            &records[cuts[0]..cuts[1]],
+            &records[cuts[1]..],
+        ] {
+            let mut stats = RunStatistics::new(&scenario);
+            for r in part {
+                stats.add(r);
+            }
+            merged.merge(stats);
+        }
+        assert_eq!(merged.sensitivity_trials(), 36, "{cuts:?}");
+        let merged_rho = merged.spearman_by_parameter();
+        assert_eq!(
+            merged_rho.iter().map(|r| r.to_bits()).collect::<Vec<_>>(),
+            rho.iter().map(|r| r.to_bits()).collect::<Vec<_>>(),
+            "{cuts:?}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! input.
 
 mod check;
+mod merge;
 mod run;
 mod world;
 
@@ -12,6 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::engine::Shard;
 
 /// Monte Carlo simulation of shortfalls and prices in rare-earth supply chains.
 #[derive(Debug, Parser)]
@@ -67,6 +70,38 @@ enum Command {
         /// No table and no progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Run only shard K of M of the trials (K from 1 to M), to be merged
+        /// with `shortfall merge`; needs --partial.
+        #[arg(long, value_name = "K/M", value_parser = parse_shard, requires = "partial")]
+        shard: Option<Shard>,
+        /// Write the run's mergeable statistics to PATH (a partial result)
+        /// instead of a report; without --shard, the whole run as shard 1/1.
+        #[arg(long, value_name = "PATH", conflicts_with_all = ["json", "csv", "svg"])]
+        partial: Option<PathBuf>,
+        /// Add trials batch by batch until the focus outcome's relative
+        /// standard error is at most X (e.g. 0.01); --trials (default: the
+        /// scenario's) is the most it runs.
+        #[arg(long, value_name = "X", conflicts_with_all = ["shard", "partial"])]
+        precision: Option<f64>,
+    },
+    /// Merge the partial results of a sharded run into its report, the same
+    /// byte for byte as the single run's.
+    Merge {
+        /// The partial results, one per shard, in any order.
+        #[arg(required = true, value_name = "PARTIALS")]
+        partials: Vec<PathBuf>,
+        /// Write the JSON report to PATH (`-`: to stdout, instead of the table).
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Write tidy CSV files into DIR.
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Write SVG charts (price fans, tornado) into DIR.
+        #[arg(long, value_name = "DIR")]
+        svg: Option<PathBuf>,
+        /// No table.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Print one trial month by month: the numbers it contributed to the run.
     Replay {
@@ -100,17 +135,40 @@ pub fn main() -> ExitCode {
             csv,
             svg,
             quiet,
+            shard,
+            partial,
+            precision,
         } => run::run(run::RunArgs {
             file,
             trials,
             seed,
             threads,
             horizon,
+            outputs: run::Outputs {
+                json,
+                csv,
+                svg,
+                quiet,
+            },
+            shard,
+            partial,
+            precision,
+        }),
+        Command::Merge {
+            partials,
             json,
             csv,
             svg,
             quiet,
-        }),
+        } => merge::run(
+            &partials,
+            &run::Outputs {
+                json,
+                csv,
+                svg,
+                quiet,
+            },
+        ),
         Command::Replay {
             file,
             trial,
@@ -125,6 +183,26 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Parses `K/M` (shard K of M, K from 1) into the engine's 0-based [`Shard`].
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let (k, m) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not K/M (shard K of M, e.g. 2/8)"))?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("`{text}` is not K/M: `{s}` is not a whole number"))
+    };
+    let (k, m) = (parse(k)?, parse(m)?);
+    if m == 0 || k == 0 || k > m {
+        return Err(format!("`{text}`: K must be from 1 to M, and M at least 1"));
+    }
+    Ok(Shard {
+        index: k - 1,
+        count: m,
+    })
 }
 
 /// Writes `text` to stdout. A closed pipe (`shortfall run ... | head`) is not

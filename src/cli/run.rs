@@ -1,4 +1,5 @@
-//! `shortfall run` and `shortfall replay`.
+//! `shortfall run` and `shortfall replay`, and the report outputs that
+//! `shortfall merge` shares with `run`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -6,9 +7,22 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{emit, tonnes, write_file};
-use crate::engine::{self, RunOptions, BATCH_SIZE};
-use crate::report::{Manifest, Report};
+use crate::engine::{self, RunOptions, Shard, Stop, BATCH_SIZE};
+use crate::report::partial::{Partial, Sources};
+use crate::report::{Manifest, Report, StopInfo};
 use crate::scenario::Scenario;
+
+/// Where a report goes.
+pub(super) struct Outputs {
+    /// JSON to this file, or to stdout for `-` (instead of the table).
+    pub json: Option<PathBuf>,
+    /// Tidy CSV into this directory.
+    pub csv: Option<PathBuf>,
+    /// SVG charts into this directory.
+    pub svg: Option<PathBuf>,
+    /// No table (and no progress bar or notes on stderr).
+    pub quiet: bool,
+}
 
 /// What `shortfall run` was asked to do.
 pub(super) struct RunArgs {
@@ -17,10 +31,10 @@ pub(super) struct RunArgs {
     pub seed: Option<u64>,
     pub threads: Option<usize>,
     pub horizon: Option<u32>,
-    pub json: Option<PathBuf>,
-    pub csv: Option<PathBuf>,
-    pub svg: Option<PathBuf>,
-    pub quiet: bool,
+    pub outputs: Outputs,
+    pub shard: Option<Shard>,
+    pub partial: Option<PathBuf>,
+    pub precision: Option<f64>,
 }
 
 /// Reads the scenario and applies the command line's overrides.
@@ -50,17 +64,37 @@ fn load(
 }
 
 pub(super) fn run(args: RunArgs) -> Result<(), String> {
-    let scenario = load(&args.file, args.seed, args.horizon, args.trials)?;
+    let mut scenario = load(&args.file, args.seed, args.horizon, args.trials)?;
     if args.threads == Some(0) {
         return Err("--threads must be at least 1".into());
     }
+    if let Some(target) = args.precision {
+        if !(target.is_finite() && target > 0.0) {
+            return Err(format!(
+                "--precision must be a positive number, such as 0.01; found {target}"
+            ));
+        }
+    }
+    // Read the texts a partial carries before running, so that a file that
+    // cannot be read (or changed meanwhile) fails fast, not after the run.
+    let sources = match &args.partial {
+        Some(_) => Some(Sources::of(&scenario).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let shard = args
+        .shard
+        .or(args.partial.as_ref().map(|_| Shard { index: 0, count: 1 }));
     let options = RunOptions {
         trials: Some(scenario.trials),
         threads: args.threads,
+        shard,
+        precision: args.precision,
         ..RunOptions::default()
     };
-    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(u64::from(scenario.trials));
+    let planned = shard.map_or(0..scenario.trials, |s| s.trials(scenario.trials));
+    let quiet = args.outputs.quiet;
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(planned.len() as u64);
         // The template is a constant; should it ever be rejected, the bar keeps
         // indicatif's default style.
         if let Ok(style) = ProgressStyle::with_template(
@@ -79,32 +113,80 @@ pub(super) fn run(args: RunArgs) -> Result<(), String> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let report = Report::new(
+
+    if let (Some(path), Some(sources), Some(shard)) = (&args.partial, sources, shard) {
+        let trials = result.trials.clone();
+        let partial = Partial::new(&scenario, sources, shard, result).map_err(|e| e.to_string())?;
+        partial.write(path).map_err(|e| e.to_string())?;
+        if !quiet {
+            eprintln!(
+                "shard {}/{}: trials {}..{} of {} written to {}",
+                shard.index + 1,
+                shard.count,
+                trials.start,
+                trials.end,
+                scenario.trials,
+                path.display()
+            );
+        }
+        return Ok(());
+    }
+
+    let ran = result.statistics.trials();
+    let stopped = args
+        .precision
+        .and_then(|target| StopInfo::new(result.stop, target, ran));
+    if let Stop::Precision { trials } = result.stop {
+        // The report of a run that stopped at its precision is the report of
+        // a run of that many trials, plus the `stopped` note.
+        scenario.trials = trials;
+    }
+    if let (Some(s), false) = (&stopped, quiet) {
+        eprintln!("{}", stop_note(s));
+    }
+    let mut report = Report::new(
         &scenario,
         &result.statistics,
         Manifest::new(result.threads, BATCH_SIZE),
     );
+    report.manifest.stopped = stopped;
+    write_outputs(&report, &args.outputs)
+}
 
-    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
-    if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
+/// One line on how a run with a precision target ended.
+pub(super) fn stop_note(s: &StopInfo) -> String {
+    match s.relative_error {
+        None => format!("precision {} reached after {} trials", s.target, s.trials),
+        Some(e) => format!(
+            "precision {} not reached within {} trials (relative standard error {e:.4})",
+            s.target, s.trials
+        ),
+    }
+}
+
+/// Writes the report where `outputs` says: JSON, CSV, SVG, and the table on
+/// stdout unless the JSON goes there or `quiet`.
+pub(super) fn write_outputs(report: &Report, outputs: &Outputs) -> Result<(), String> {
+    let json_to_stdout = outputs.json.as_deref() == Some(Path::new("-"));
+    if let Some(path) = &outputs.json {
+        let text = serde_json::to_string_pretty(report).map_err(|e| e.to_string())? + "\n";
         if json_to_stdout {
             emit(&text)?;
         } else {
             write_file(path, &text)?;
         }
     }
-    if let Some(dir) = &args.csv {
+    if let Some(dir) = &outputs.csv {
         report
             .write_csv(dir)
             .map_err(|e| format!("cannot write CSV to {}: {e}", dir.display()))?;
     }
-    if let Some(dir) = &args.svg {
+    if let Some(dir) = &outputs.svg {
         report
             .write_svg(dir)
             .map_err(|e| format!("cannot write SVG to {}: {e}", dir.display()))?;
     }
-    if !json_to_stdout && !args.quiet {
+    if !json_to_stdout && !outputs.quiet {
         emit(&report.to_table())?;
     }
     Ok(())

@@ -152,14 +152,11 @@ pub fn run_with_progress(
         .ok();
     let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
     let end_trial = range.end;
+    let cancel = options.cancel.as_deref();
     let simulate_batch = |sim: &mut Simulation, batch: u32| -> Vec<TrialRecord> {
         let first = batch * BATCH_SIZE;
-        simulate(
-            sim,
-            scenario,
-            &model,
-            first..(first + BATCH_SIZE).min(end_trial),
-        )
+        let trials = first..(first + BATCH_SIZE).min(end_trial);
+        simulate(sim, scenario, &model, trials, cancel)
     };
 
     let mut statistics = RunStatistics::new(scenario);
@@ -194,6 +191,11 @@ pub fn run_with_progress(
                 (start..end).map(|b| simulate_batch(&mut sim, b)).collect()
             }
         };
+        // A group cut short by a cancellation is discarded whole.
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            stop = Stop::Cancelled;
+            break;
+        }
         // Folded batch by batch in trial order; precision is judged after each
         // batch, so where a run stops does not depend on the thread count.
         for batch in &done {
@@ -265,12 +267,17 @@ fn simulate(
     scenario: &Scenario,
     model: &Model,
     trials: Range<u32>,
+    cancel: Option<&AtomicBool>,
 ) -> Vec<TrialRecord> {
+    // Checked between trials, so a cancellation is felt within one trial.
     trials
-        .map(|trial| {
+        .map_while(|trial| {
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return None;
+            }
             let mut record = TrialRecord::default();
             sim.run(scenario, model, trial, &mut record, None);
-            record
+            Some(record)
         })
         .collect()
 }
@@ -283,6 +290,7 @@ pub fn trial_records(scenario: &Scenario, trials: Range<u32>) -> Vec<TrialRecord
         scenario,
         &Model::new(scenario),
         trials,
+        None,
     )
 }
 

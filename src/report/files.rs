@@ -18,6 +18,17 @@ static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 /// Every report file is written this way; it is public so that callers
 /// writing other renderings (the JSON report) get the same guarantee.
 pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> io::Result<PathBuf> {
+    write_atomic_with(dir, name, |out| out.write_all(contents.as_bytes()))
+}
+
+/// [`write_atomic`] for contents produced piece by piece: `write` writes
+/// them to a buffered temporary file, so large files (partial results) need
+/// not be held in memory whole. An error from `write` leaves no file behind.
+pub fn write_atomic_with(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<PathBuf> {
     fs::create_dir_all(dir)?;
     let path = dir.join(name);
     let temp = dir.join(format!(
@@ -26,8 +37,9 @@ pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> io::Result<PathBu
         NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
     ));
     let written = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(contents.as_bytes())?;
+        let mut file = io::BufWriter::new(fs::File::create(&temp)?);
+        write(&mut file)?;
+        let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
         // Flush to disk before the rename, so a crash cannot leave the new
         // name pointing at an empty file.
         file.sync_all()?;

@@ -15,21 +15,28 @@
 //! Files are written atomically: each goes to a temporary file in the target
 //! directory and is renamed into place, so a reader never sees half a file.
 //!
+//! [`partial`] owns the other file a run can write: one shard's mergeable
+//! statistics, and the merge of a run's shards.
+//!
 //! Every number in a report is finite: statistics are built not to produce
 //! NaN or infinities, and any that slipped through (a bug upstream) is
 //! reported as 0 rather than as JSON `null`.
 
 mod csv;
 mod files;
+pub mod partial;
 mod svg;
 mod table;
 
 use serde::Serialize;
 
-pub use files::write_atomic;
+pub use files::{write_atomic, write_atomic_with};
 
+use crate::engine::Stop;
 use crate::scenario::{Restriction, Scenario, ShockKind};
-use crate::statistics::{share_rows, EntrySummary, FanMonth, RunStatistics, ShareKind, Spread};
+use crate::statistics::{
+    share_rows, EntrySummary, FanMonth, RunStatistics, ShareKind, Spread, SENSITIVITY_TRIALS,
+};
 use crate::world::{ProductField, Share, World};
 
 /// The schema tag of the JSON report.
@@ -262,6 +269,58 @@ pub struct RunManifest {
     pub batch_size: u32,
     /// The outcome the sensitivity analysis explains.
     pub focus: FocusInfo,
+    /// Why a run with a precision target stopped; absent (not `null`) for a
+    /// run of a fixed number of trials, so such runs' JSON is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<StopInfo>,
+}
+
+/// How a run with a precision target (`--precision`) ended.
+///
+/// Serialises as `{"reason", "target", "trials"}`, plus `"relative_error"`
+/// when the target was not reached.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StopInfo {
+    /// `precision` (the target was reached) or `cap` (the trial cap came
+    /// first).
+    pub reason: String,
+    /// The target relative standard error of the focus outcome's mean.
+    pub target: f64,
+    /// Trials run.
+    pub trials: u32,
+    /// The relative standard error reached, when it missed the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relative_error: Option<f64>,
+}
+
+impl StopInfo {
+    /// What a run with precision `target` that stopped with `stop` after
+    /// `trials` trials reports; `None` for a run without a target or a
+    /// cancelled one.
+    pub fn new(stop: Stop, target: f64, trials: u32) -> Option<StopInfo> {
+        match stop {
+            Stop::Precision { trials } => Some(StopInfo {
+                reason: "precision".to_string(),
+                target: finite(target),
+                trials,
+                relative_error: None,
+            }),
+            Stop::PrecisionNotReached { relative_error } => Some(StopInfo {
+                reason: "cap".to_string(),
+                target: finite(target),
+                trials,
+                // Infinite when it cannot be judged (a focus outcome that is
+                // always 0); JSON has no infinity, and 0 would read as
+                // perfect, so the largest finite number stands in.
+                relative_error: Some(if relative_error.is_finite() {
+                    relative_error
+                } else {
+                    f64::MAX
+                }),
+            }),
+            Stop::Complete | Stop::Cancelled => None,
+        }
+    }
 }
 
 /// The focus outcome, by name.
@@ -425,6 +484,7 @@ impl Report {
                 threads: manifest.threads,
                 batch_size: manifest.batch_size,
                 focus,
+                stopped: None,
             },
         }
     }
@@ -453,6 +513,19 @@ fn shortfall_result(s: &EntrySummary) -> ShortfallResult {
         mean_normal_demand_tonnes: finite(s.normal_demand_mean_t),
         mean_served_tonnes: finite(s.served_mean_t),
     }
+}
+
+/// A whole number with thousands separators.
+fn grouped_int(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Positive median shares, largest first, and their HHI.
@@ -527,6 +600,12 @@ fn limits(scenario: &Scenario, stats: &RunStatistics) -> Vec<String> {
             "only {} of the scenario's {} trials were aggregated",
             stats.trials(),
             scenario.trials
+        ));
+    }
+    if stats.trials() > SENSITIVITY_TRIALS {
+        limits.push(format!(
+            "rank correlations use the first {} trials (standard error of each about 0.004)",
+            grouped_int(SENSITIVITY_TRIALS)
         ));
     }
     if stats.mismatched_records() > 0 {

@@ -41,6 +41,29 @@ impl fmt::Display for Table<'_> {
             r.manifest.world_hash,
             r.manifest.crate_version
         )?;
+        if let Some(stop) = &r.manifest.stopped {
+            // The relative standard error is that of the focus outcome's mean.
+            match stop.relative_error {
+                None => writeln!(
+                    f,
+                    "precision {} reached after {} trials (relative standard error of the mean {} {} {})",
+                    stop.target,
+                    grouped(f64::from(stop.trials)),
+                    r.manifest.focus.country,
+                    r.manifest.focus.product,
+                    r.manifest.focus.outcome
+                )?,
+                Some(e) => writeln!(
+                    f,
+                    "precision {} not reached within {} trials (relative standard error of the mean {} {} {}: {e:.4})",
+                    stop.target,
+                    grouped(f64::from(stop.trials)),
+                    r.manifest.focus.country,
+                    r.manifest.focus.product,
+                    r.manifest.focus.outcome
+                )?,
+            }
+        }
         for result in &r.results {
             writeln!(f)?;
             entry_block(f, result)?;

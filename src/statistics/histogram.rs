@@ -1,10 +1,14 @@
 //! A fixed-range, mergeable histogram with quantiles read off by interpolation.
 //!
 //! Used wherever a run needs quantiles of a quantity observed in every trial
-//! and month (price fans, output shares, split-market gaps) without keeping
-//! every value: memory depends on the range and bin width, never on the
-//! number of trials, and two histograms of the same shape merge by adding
-//! counts, which is exact and order-free.
+//! and month (price fans, peak prices, output shares, split-market gaps)
+//! without keeping every value: memory depends on the range and bin width,
+//! never on the number of trials, and two histograms of the same shape merge
+//! by adding counts, which is exact and order-free.
+
+use std::io::BufRead;
+
+use super::codec::{DecodeError, Decoder, Encoder};
 
 /// Most bins one histogram will allocate; wider ranges get wider bins.
 ///
@@ -182,6 +186,87 @@ impl Histogram {
         // Not `f64::clamp`, which panics unless `min <= max`; with a value
         // counted they are ordered, but this costs nothing.
         Some(value.max(self.min).min(self.max))
+    }
+
+    /// The estimated `rank`-th smallest value (from 0), clamped to the
+    /// smallest and largest value seen.
+    pub(crate) fn ranked_clamped(&self, rank: u64) -> f64 {
+        self.ranked(rank).max(self.min).min(self.max)
+    }
+
+    /// Whether `other` has the same range and bins, so that the two merge
+    /// bin for bin.
+    pub(crate) fn same_shape(&self, other: &Histogram) -> bool {
+        self.lo.to_bits() == other.lo.to_bits()
+            && self.width.to_bits() == other.width.to_bits()
+            && self.bins == other.bins
+    }
+
+    /// Writes the histogram as one line: `hist LO WIDTH BINS BELOW ABOVE
+    /// INSIDE MIN MAX` and then `K:COUNT` for every bin `K` with a count.
+    pub(crate) fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.tag("hist")
+            .f64(self.lo)
+            .f64(self.width)
+            .u64(self.bins as u64)
+            .u64(u64::from(self.below))
+            .u64(u64::from(self.above))
+            .u64(u64::from(self.inside))
+            .f64(self.min)
+            .f64(self.max);
+        for (k, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                enc.pair(k as u64, u64::from(c));
+            }
+        }
+    }
+
+    /// Reads a histogram written by [`Histogram::encode`], checking that its
+    /// bins and counts are consistent.
+    pub(crate) fn decode<R: BufRead>(dec: &mut Decoder<R>) -> Result<Histogram, DecodeError> {
+        let mut f = dec.expect("hist")?;
+        let lo = f.f64()?;
+        let width = f.f64()?;
+        let bins = f.usize()?;
+        let below = f.u32()?;
+        let above = f.u32()?;
+        let inside = f.u32()?;
+        let min = f.f64()?;
+        let max = f.f64()?;
+        let shape_ok = lo.is_finite() && width.is_finite() && width > 0.0;
+        if !shape_ok || !(1..=MAX_BINS).contains(&bins) {
+            return Err(f.error("a histogram with an impossible range"));
+        }
+        let mut counts = Vec::new();
+        let mut total: u64 = 0;
+        while let Some((k, c)) = f.pair()? {
+            let (Ok(k), Ok(c)) = (usize::try_from(k), u32::try_from(c)) else {
+                return Err(f.error("a histogram bin out of range"));
+            };
+            if counts.is_empty() {
+                counts = vec![0; bins];
+            }
+            match counts.get_mut(k) {
+                Some(slot) if *slot == 0 && c > 0 => *slot = c,
+                _ => return Err(f.error("a histogram bin out of range or repeated")),
+            }
+            total += u64::from(c);
+        }
+        if total != u64::from(inside) {
+            return Err(f.error("a histogram whose bins do not add up"));
+        }
+        f.end()?;
+        Ok(Histogram {
+            lo,
+            width,
+            bins,
+            counts,
+            below,
+            above,
+            inside,
+            min,
+            max,
+        })
     }
 
     /// The estimated `rank`-th smallest value (from 0).

@@ -22,27 +22,53 @@
 //!
 //! Almost everything is fixed-size: sums, counts, and histograms whose size
 //! depends on the scenario (horizon, price bounds, world shape), never on the
-//! number of trials. What grows with the trials is a few numbers each, all
-//! needed for exact tail statistics or rank correlations:
+//! number of trials. What grows with the trials is kept because exact tail
+//! statistics need it:
 //!
-//! - per report entry, the cumulative unserved tonnes and the peak price (for
-//!   the shortfall quantiles and CVaR, and the peak-price quantiles): 16 bytes
-//!   per entry per trial;
-//! - the focus outcome: 8 bytes per trial;
-//! - the value of every uncertain parameter, for the Spearman correlations:
-//!   8 bytes per uncertain parameter per trial. This is the part that grows
-//!   with the scenario, as a world with many uncertain figures has many
-//!   parameters.
+//! - per report entry, the cumulative unserved tonnes, for the exact
+//!   shortfall quantiles, CVaR95 and standard error: 8 bytes per entry per
+//!   trial;
+//! - the focus outcome: 8 bytes per trial.
 //!
-//! With 15 entries and 20 uncertain parameters, 100,000 trials take about
-//! 40 MB.
+//! That is `8 (entries + 1)` bytes per trial: 128 bytes for export_ban's 15
+//! entries, 128 MB at a million trials (vectors grow by doubling, so up to
+//! twice that while one is being grown). The rest is bounded:
+//!
+//! - peak prices go into log histograms with 1% bins (see
+//!   [`EntrySummary::peak_price`]), about 6 KB per entry;
+//! - the uncertain parameters' values, which the rank correlations need, are
+//!   kept for the first [`SENSITIVITY_TRIALS`] trials only: at most
+//!   `8 x 65,536` bytes (512 KiB) per uncertain parameter, 18 MiB for 36
+//!   parameters, however many trials run (see
+//!   [`RunStatistics::spearman_by_parameter`]);
+//! - price fans, split-market gaps and output shares are histograms.
+//!
+//! Measured with `/usr/bin/time -v shortfall run scenarios/export_ban.toml
+//! --trials N --quiet` (release, 2 threads): a peak resident set of 46 MiB at
+//! 100,000 trials and 169 MiB at 1,000,000, so about 144 bytes per trial
+//! beyond the first 100,000, doubling slack included.
+//!
+//! # Partial results
+//!
+//! [`RunStatistics`] can be written to and read back from a line-oriented
+//! text form (module `codec`) that keeps every `f64` bit for bit, so that
+//! shards of a run written to disk merge into exactly the single run's
+//! statistics; [`crate::report::partial`] wraps it in a checksummed file.
 
+pub(crate) mod codec;
 mod histogram;
+mod peak;
 pub mod record;
 mod sum;
 
+use std::io::BufRead;
+
 pub use histogram::{Histogram, MAX_BINS};
+pub use peak::BEYOND_FACTOR;
 pub use record::{EntryRecord, ShareRow, TrialRecord};
+
+use codec::{DecodeError, Decoder, Encoder};
+use peak::PeakHistogram;
 
 use crate::scenario::Scenario;
 use crate::world::{ProductField, World};
@@ -57,6 +83,17 @@ pub const PRICE_BIN_WIDTH: f64 = 0.01;
 /// resolved to about ±0.05 percentage points (at most 0.1; see
 /// [`Histogram`]).
 pub const SHARE_BINS: usize = 1000;
+
+/// Trials whose uncertain parameter values are kept for the rank
+/// correlations: the first 65,536 (2^16) of a run, by trial index.
+///
+/// Fixed by trial index, not by arrival, so that every shard keeps the same
+/// values a single run would and merged shards give the same correlations.
+/// From 65,536 trials the standard error of a Spearman coefficient `rho` is
+/// about `(1 - rho^2) sqrt(1.06 / (n - 3))` (Fieller, Hartley and Pearson,
+/// 1957): 0.004 at `rho = 0`, less for stronger correlations, well below the
+/// two decimals a tornado shows.
+pub const SENSITIVITY_TRIALS: u32 = 1 << 16;
 
 /// The quantiles of a monthly price fan.
 pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
@@ -363,8 +400,13 @@ pub struct EntrySummary {
     /// Mean cumulative unmet input demand of the country's processes for this
     /// product, t.
     pub idle_input_mean_t: f64,
-    /// Quantiles of the peak price multiple over the horizon (exact over
-    /// trials).
+    /// Quantiles of the peak price multiple over the horizon, read off log
+    /// histograms with bins [`PRICE_BIN_WIDTH`] wide (within 1% of the exact
+    /// sample quantile, about 0.5% where trials are dense): one up to the
+    /// product's central choke multiple, where a peak at the choke counts
+    /// exactly, and one above it up to [`BEYOND_FACTOR`] times the choke
+    /// (tariffs, or a choke drawn above its central value). A quantile is
+    /// exact when every peak is the same.
     pub peak_price: Spread,
     /// Share of trials whose price reached the product's choke multiple.
     pub choke_share: f64,
@@ -379,8 +421,7 @@ pub struct EntrySummary {
 struct EntryStatistics {
     /// Per trial, in trial order.
     unserved_t: Vec<f64>,
-    /// Per trial, in trial order.
-    peak_price: Vec<f64>,
+    peak_price: PeakHistogram,
     short_trials: u32,
     unserved_share: ExactSum,
     normal_demand_t: ExactSum,
@@ -405,7 +446,7 @@ impl EntryStatistics {
             .collect();
         EntryStatistics {
             unserved_t: Vec::new(),
-            peak_price: Vec::new(),
+            peak_price: PeakHistogram::new(m_min, m_max),
             short_trials: 0,
             unserved_share: ExactSum::default(),
             normal_demand_t: ExactSum::default(),
@@ -423,7 +464,7 @@ impl EntryStatistics {
 
     fn add(&mut self, e: &EntryRecord) {
         self.unserved_t.push(e.unserved_t);
-        self.peak_price.push(e.peak_price);
+        self.peak_price.add(e.peak_price);
         let short = e.was_short();
         self.short_trials = self.short_trials.saturating_add(u32::from(short));
         self.unserved_share.add(if e.normal_demand_t > 0.0 {
@@ -455,7 +496,7 @@ impl EntryStatistics {
 
     fn merge(&mut self, later: EntryStatistics) {
         self.unserved_t.extend(later.unserved_t);
-        self.peak_price.extend(later.peak_price);
+        self.peak_price.merge(&later.peak_price);
         self.short_trials = self.short_trials.saturating_add(later.short_trials);
         self.unserved_share.merge(&later.unserved_share);
         self.normal_demand_t.merge(&later.normal_demand_t);
@@ -472,6 +513,89 @@ impl EntryStatistics {
         for (h, o) in self.fan.iter_mut().zip(&later.fan) {
             h.merge(o);
         }
+    }
+
+    fn same_shape(&self, other: &EntryStatistics) -> bool {
+        self.peak_price.same_shape(&other.peak_price)
+            && self.recovery_months.len() == other.recovery_months.len()
+            && self.fan.len() == other.fan.len()
+            && self
+                .fan
+                .iter()
+                .zip(&other.fan)
+                .all(|(a, b)| a.same_shape(b))
+    }
+
+    fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.tag("entry")
+            .u64(u64::from(self.short_trials))
+            .u64(self.months_short)
+            .u64(u64::from(self.censored_trials))
+            .u64(u64::from(self.choke_trials));
+        enc.tag("unserved").f64s(&self.unserved_t);
+        self.peak_price.encode(enc);
+        for sum in self.sums() {
+            sum.encode(enc);
+        }
+        enc.tag("recovery").u32s(&self.recovery_months);
+        enc.tag("fan").u64(self.fan.len() as u64);
+        for h in &self.fan {
+            h.encode(enc);
+        }
+    }
+
+    /// The exact sums, in the order they are written.
+    fn sums(&self) -> [&ExactSum; 6] {
+        [
+            &self.unserved_share,
+            &self.normal_demand_t,
+            &self.served_t,
+            &self.loss_t,
+            &self.worst_month_t,
+            &self.idle_input_t,
+        ]
+    }
+
+    fn decode<R: BufRead>(dec: &mut Decoder<R>) -> Result<EntryStatistics, DecodeError> {
+        let mut f = dec.expect("entry")?;
+        let short_trials = f.u32()?;
+        let months_short = f.u64()?;
+        let censored_trials = f.u32()?;
+        let choke_trials = f.u32()?;
+        f.end()?;
+        let mut f = dec.expect("unserved")?;
+        let unserved_t = f.f64s()?;
+        f.end()?;
+        let peak_price = PeakHistogram::decode(dec)?;
+        let unserved_share = ExactSum::decode(dec)?;
+        let normal_demand_t = ExactSum::decode(dec)?;
+        let served_t = ExactSum::decode(dec)?;
+        let loss_t = ExactSum::decode(dec)?;
+        let worst_month_t = ExactSum::decode(dec)?;
+        let idle_input_t = ExactSum::decode(dec)?;
+        let mut f = dec.expect("recovery")?;
+        let recovery_months = f.u32s()?;
+        f.end()?;
+        let mut f = dec.expect("fan")?;
+        let months = f.usize()?;
+        f.end()?;
+        let fan = decode_list(dec, months, Histogram::decode)?;
+        Ok(EntryStatistics {
+            unserved_t,
+            peak_price,
+            short_trials,
+            unserved_share,
+            normal_demand_t,
+            served_t,
+            loss_t,
+            months_short,
+            worst_month_t,
+            idle_input_t,
+            recovery_months,
+            censored_trials,
+            choke_trials,
+            fan,
+        })
     }
 
     fn summary(&self, trials: u32) -> EntrySummary {
@@ -502,8 +626,7 @@ impl EntryStatistics {
         };
         let mut unserved = self.unserved_t.clone();
         unserved.sort_by(f64::total_cmp);
-        let mut peaks = self.peak_price.clone();
-        peaks.sort_by(f64::total_cmp);
+        let peak = |q: f64| self.peak_price.quantile(q).unwrap_or(0.0);
 
         let normal_demand_mean_t = mean(&self.normal_demand_t);
         let loss_mean_t = mean(&self.loss_t);
@@ -544,7 +667,11 @@ impl EntryStatistics {
             recovery_median_months: count_median(&self.recovery_months),
             censored_share: share(self.censored_trials, self.short_trials),
             idle_input_mean_t: mean(&self.idle_input_t),
-            peak_price: Spread::of_sorted(&peaks),
+            peak_price: Spread {
+                p5: peak(0.05),
+                p50: peak(0.5),
+                p95: peak(0.95),
+            },
             choke_share: share(self.choke_trials, trials),
             fan: self
                 .fan
@@ -634,7 +761,8 @@ pub struct RunStatistics {
     entries: Vec<EntryStatistics>,
     /// The focus outcome per trial, in trial order.
     focus: Vec<f64>,
-    /// Per uncertain parameter, its value per trial, in trial order.
+    /// Per uncertain parameter, its value per trial, in trial order, for
+    /// the trials numbered below [`SENSITIVITY_TRIALS`].
     uncertain: Vec<Vec<f64>>,
     /// Per restricted (exporter, product) pair, a histogram of `ln` of the
     /// peak split-market gap.
@@ -698,7 +826,9 @@ impl RunStatistics {
     }
 
     /// Folds in one trial. Records are expected in trial order (batches
-    /// are merged in order, so a batch's records are too).
+    /// are merged in order, so a batch's records are too), and the record's
+    /// `trial` must be its index in the run: the uncertain parameter values
+    /// are kept only for trials below [`SENSITIVITY_TRIALS`].
     ///
     /// A record shaped unlike the scenario (a bug upstream) is still counted,
     /// never a panic: a missing entry counts as an empty one, a missing
@@ -718,8 +848,12 @@ impl RunStatistics {
             acc.add(record.entries.get(i).unwrap_or(&empty));
         }
         self.focus.push(record.focus);
-        for (j, column) in self.uncertain.iter_mut().enumerate() {
-            column.push(record.uncertain_values.get(j).copied().unwrap_or(f64::NAN));
+        // By trial index, so that a shard keeps exactly the values a single
+        // run keeps (see `SENSITIVITY_TRIALS`).
+        if record.trial < SENSITIVITY_TRIALS {
+            for (j, column) in self.uncertain.iter_mut().enumerate() {
+                column.push(record.uncertain_values.get(j).copied().unwrap_or(f64::NAN));
+            }
         }
         for (h, &gap) in self.split_gaps.iter_mut().zip(&record.split_gaps) {
             // A gap of 0 (or NaN) means there was no price ratio to measure,
@@ -766,6 +900,9 @@ impl RunStatistics {
         self.focus.extend(later.focus);
         for (column, other) in self.uncertain.iter_mut().zip(later.uncertain) {
             column.extend(other);
+            // A guard: statistics merged in order from trial 0 never hold
+            // more than this.
+            column.truncate(SENSITIVITY_TRIALS as usize);
         }
         for (h, other) in self.split_gaps.iter_mut().zip(&later.split_gaps) {
             h.merge(other);
@@ -785,6 +922,142 @@ impl RunStatistics {
     /// Trials aggregated.
     pub fn trials(&self) -> u32 {
         self.trials
+    }
+
+    /// Trials whose uncertain parameter values are kept for the rank
+    /// correlations (see [`SENSITIVITY_TRIALS`]); 0 without uncertain
+    /// parameters.
+    pub fn sensitivity_trials(&self) -> usize {
+        self.uncertain.first().map_or(0, Vec::len)
+    }
+
+    /// The number of uncertain parameters the statistics were shaped for.
+    pub fn uncertain_parameters(&self) -> usize {
+        self.uncertain.len()
+    }
+
+    /// Whether `other` has the same shape (report entries, horizon,
+    /// histogram bins, uncertain parameters, restricted pairs, share rows and
+    /// countries), so that the two merge: statistics made by
+    /// [`RunStatistics::new`] from the same scenario do.
+    pub fn same_shape(&self, other: &RunStatistics) -> bool {
+        let hists = |a: &[Histogram], b: &[Histogram]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_shape(y))
+        };
+        let grid = |a: &[Vec<Histogram>], b: &[Vec<Histogram>]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| hists(x, y))
+        };
+        self.horizon_months == other.horizon_months
+            && self.entries.len() == other.entries.len()
+            && self
+                .entries
+                .iter()
+                .zip(&other.entries)
+                .all(|(a, b)| a.same_shape(b))
+            && self.uncertain.len() == other.uncertain.len()
+            && hists(&self.split_gaps, &other.split_gaps)
+            && grid(&self.shares_first, &other.shares_first)
+            && grid(&self.shares_last, &other.shares_last)
+    }
+
+    /// Writes the statistics in the text form of the `codec` module, every
+    /// float bit for bit.
+    pub(crate) fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.tag("statistics")
+            .u64(u64::from(self.trials))
+            .u64(u64::from(self.horizon_months))
+            .u64(u64::from(self.mismatched));
+        enc.tag("entries").u64(self.entries.len() as u64);
+        for e in &self.entries {
+            e.encode(enc);
+        }
+        enc.tag("focus").f64s(&self.focus);
+        enc.tag("uncertain").u64(self.uncertain.len() as u64);
+        for column in &self.uncertain {
+            enc.tag("values").f64s(column);
+        }
+        enc.tag("split_gaps").u64(self.split_gaps.len() as u64);
+        for h in &self.split_gaps {
+            h.encode(enc);
+        }
+        for (tag, grid) in [
+            ("shares_first", &self.shares_first),
+            ("shares_last", &self.shares_last),
+        ] {
+            enc.tag(tag).u64(grid.len() as u64);
+            for row in grid {
+                enc.tag("row").u64(row.len() as u64);
+                for h in row {
+                    h.encode(enc);
+                }
+            }
+        }
+    }
+
+    /// Reads what [`RunStatistics::encode`] wrote. Checks the counts that
+    /// must agree (one focus value per trial, no more parameter values than
+    /// trials); whether the shape fits a scenario is
+    /// [`RunStatistics::same_shape`]'s business.
+    pub(crate) fn decode<R: BufRead>(dec: &mut Decoder<R>) -> Result<RunStatistics, DecodeError> {
+        let mut f = dec.expect("statistics")?;
+        let trials = f.u32()?;
+        let horizon_months = f.u32()?;
+        let mismatched = f.u32()?;
+        f.end()?;
+        let count = |dec: &mut Decoder<R>, tag: &str| -> Result<usize, DecodeError> {
+            let mut f = dec.expect(tag)?;
+            let n = f.usize()?;
+            f.end()?;
+            Ok(n)
+        };
+        let n = count(dec, "entries")?;
+        let entries = decode_list(dec, n, EntryStatistics::decode)?;
+        let mut f = dec.expect("focus")?;
+        let focus = f.f64s()?;
+        f.end()?;
+        let n = count(dec, "uncertain")?;
+        let uncertain = decode_list(dec, n, |dec| {
+            let mut f = dec.expect("values")?;
+            let column = f.f64s()?;
+            f.end()?;
+            Ok(column)
+        })?;
+        let n = count(dec, "split_gaps")?;
+        let split_gaps = decode_list(dec, n, Histogram::decode)?;
+        let mut grid = |tag: &str| -> Result<Vec<Vec<Histogram>>, DecodeError> {
+            let rows = count(dec, tag)?;
+            decode_list(dec, rows, |dec| {
+                let n = count(dec, "row")?;
+                decode_list(dec, n, Histogram::decode)
+            })
+        };
+        let shares_first = grid("shares_first")?;
+        let shares_last = grid("shares_last")?;
+
+        let per_trial_ok = focus.len() == trials as usize
+            && entries
+                .iter()
+                .all(|e| e.unserved_t.len() == trials as usize)
+            && uncertain.iter().all(|c| {
+                c.len() <= (trials as usize).min(SENSITIVITY_TRIALS as usize)
+                    && c.len() == uncertain[0].len()
+            });
+        if !per_trial_ok {
+            return Err(dec.error(format!(
+                "the per-trial values do not match the {trials} trials the statistics hold"
+            )));
+        }
+        Ok(RunStatistics {
+            trials,
+            horizon_months,
+            entries,
+            focus,
+            uncertain,
+            split_gaps,
+            shares_first,
+            shares_last,
+            mismatched,
+        })
     }
 
     /// The horizon the statistics were shaped for, months.
@@ -818,7 +1091,10 @@ impl RunStatistics {
     }
 
     /// The Spearman correlation of each uncertain parameter (in
-    /// [`Scenario::uncertain_parameters`] order) with the focus outcome.
+    /// [`Scenario::uncertain_parameters`] order) with the focus outcome, over
+    /// the first [`SENSITIVITY_TRIALS`] trials (all of them in a smaller
+    /// run). For statistics that start at a later trial (one shard of a run),
+    /// over that shard's trials below the limit, and 0 when it has none.
     pub fn spearman_by_parameter(&self) -> Vec<f64> {
         self.uncertain
             .iter()
@@ -855,6 +1131,20 @@ impl RunStatistics {
     pub fn median_shares_last(&self) -> Vec<ShareRow> {
         medians(&self.shares_last)
     }
+}
+
+/// Reads `n` items with `item`; the list grows as items arrive, so a corrupt
+/// count cannot reserve memory ahead of the file.
+fn decode_list<R: BufRead, T>(
+    dec: &mut Decoder<R>,
+    n: usize,
+    mut item: impl FnMut(&mut Decoder<R>) -> Result<T, DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
+    let mut items = Vec::new();
+    for _ in 0..n {
+        items.push(item(dec)?);
+    }
+    Ok(items)
 }
 
 fn medians(hists: &[Vec<Histogram>]) -> Vec<ShareRow> {

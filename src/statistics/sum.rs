@@ -10,6 +10,10 @@
 //! rounded value, so merging batch sums gives the same bits as adding every
 //! trial sequentially, whatever the batch size or thread count.
 
+use std::io::BufRead;
+
+use super::codec::{DecodeError, Decoder, Encoder};
+
 /// A sum of `f64` kept exactly and rounded once, when read.
 ///
 /// The partials list stays short (a few entries for sums of like-signed
@@ -57,6 +61,32 @@ impl ExactSum {
         for &p in &other.partials {
             self.add(p);
         }
+    }
+
+    /// Writes the sum as one line: `sum SPECIAL COUNT PARTIALS...`.
+    pub(crate) fn encode(&self, enc: &mut Encoder<'_>) {
+        enc.tag("sum").f64(self.special).f64s(&self.partials);
+    }
+
+    /// Reads a sum written by [`ExactSum::encode`]. The partials are added
+    /// afresh, which keeps the exact value (they are exact numbers) and
+    /// restores the list's invariants whatever the file held.
+    pub(crate) fn decode<R: BufRead>(dec: &mut Decoder<R>) -> Result<ExactSum, DecodeError> {
+        let mut f = dec.expect("sum")?;
+        let special = f.f64()?;
+        let partials = f.f64s()?;
+        if special.is_finite() && special != 0.0 || partials.iter().any(|p| !p.is_finite()) {
+            return Err(f.error("a sum with impossible terms"));
+        }
+        f.end()?;
+        let mut sum = ExactSum {
+            partials: Vec::new(),
+            special,
+        };
+        for p in partials {
+            sum.add(p);
+        }
+        Ok(sum)
     }
 
     /// The sum, correctly rounded to the nearest `f64` (ties to even).
