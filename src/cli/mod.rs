@@ -121,7 +121,16 @@ enum Command {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors are bad input like any other: exit 1 (clap's default is 2);
+    // --help and --version still print and exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     let result = match cli.command {
         Command::World { world, json } => world::run(world.as_deref(), json),
         Command::Check { file } => check::run(&file),

@@ -2,6 +2,8 @@
 //! `shortfall merge` shares with `run`.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -84,12 +86,13 @@ pub(super) fn run(args: RunArgs) -> Result<(), String> {
     let shard = args
         .shard
         .or(args.partial.as_ref().map(|_| Shard { index: 0, count: 1 }));
+    let cancel = interrupt_on_ctrl_c();
     let options = RunOptions {
         trials: Some(scenario.trials),
         threads: args.threads,
         shard,
         precision: args.precision,
-        ..RunOptions::default()
+        cancel: Some(cancel),
     };
     let planned = shard.map_or(0..scenario.trials, |s| s.trials(scenario.trials));
     let quiet = args.outputs.quiet;
@@ -112,6 +115,17 @@ pub(super) fn run(args: RunArgs) -> Result<(), String> {
     });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
+    }
+    if result.stop == Stop::Cancelled {
+        let what = match &args.partial {
+            Some(path) => format!("the partial {} was not written", path.display()),
+            None => "no report, JSON, CSV or SVG was written".to_string(),
+        };
+        return Err(format!(
+            "interrupted after {} of {} trials: {what}",
+            result.statistics.trials(),
+            planned.len()
+        ));
     }
 
     if let (Some(path), Some(sources), Some(shard)) = (&args.partial, sources, shard) {
@@ -151,6 +165,20 @@ pub(super) fn run(args: RunArgs) -> Result<(), String> {
     );
     report.manifest.stopped = stopped;
     write_outputs(&report, &args.outputs)
+}
+
+/// A flag that Ctrl-C sets, so a run stops between trials and writes nothing;
+/// a second Ctrl-C exits at once. Without a handler (one is already set, or the
+/// platform refuses) the flag is simply never set.
+fn interrupt_on_ctrl_c() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let seen = flag.clone();
+    let _ = ctrlc::set_handler(move || {
+        if seen.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+    });
+    flag
 }
 
 /// One line on how a run with a precision target ended.
