@@ -2,9 +2,9 @@
 //! `shortfall merge` shares with `run`.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
