@@ -889,6 +889,12 @@ impl Figure {
     }
 }
 
+/// The largest magnitude any number of a world or scenario may have.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+/// The smallest magnitude of a number that must be positive (elasticities,
+/// speeds, prices): smaller ones would overflow ratios such as `kappa / e_short`.
+pub const MIN_MAGNITUDE: f64 = 1e-9;
+
 /// The values a field accepts; a distribution must keep all its draws inside.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Domain {
@@ -911,6 +917,17 @@ impl Domain {
     /// what the domain is.
     pub fn check(self, q: &Quantity) -> Result<(), String> {
         let (lo, hi) = q.support();
+        // Magnitudes beyond any physical figure (world rare-earth output is
+        // 4e5 t a year) would only overflow the engine's products and sums.
+        let beyond = |x: f64| x.is_finite() && x.abs() > MAX_MAGNITUDE;
+        if beyond(lo)
+            || beyond(hi)
+            || (lo != 0.0 && lo.abs() < MIN_MAGNITUDE && self == Domain::Positive)
+        {
+            return Err(format!(
+                "a number of magnitude between {MIN_MAGNITUDE:e} and {MAX_MAGNITUDE:e}"
+            ));
+        }
         let (ok, expected) = match self {
             Domain::Any => (true, String::new()),
             Domain::NonNegative => (lo >= 0.0, "a number >= 0".to_string()),

@@ -31,6 +31,9 @@
 // They are built once per failed parse, off every hot path; boxing them would
 // buy nothing measurable and cost a layer of indirection in every match.
 #![allow(clippy::result_large_err)]
+// No panics on any input: `unwrap` and `expect` only where a comment says why
+// they cannot fail, under an explicit `allow`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod distributions;
 pub mod engine;

@@ -388,9 +388,33 @@ fn a_cancelled_run_stops_between_groups_and_keeps_whole_batches() {
     });
     assert_eq!(result.stop, Stop::Cancelled);
     let done = result.statistics.trials();
-    assert!(done > 0 && done < 5000 && done % engine::BATCH_SIZE == 0, "{done}");
+    assert!(
+        done > 0 && done < 5000 && done % engine::BATCH_SIZE == 0,
+        "{done}"
+    );
     // What it kept is exactly the first trials of a full run.
     let first = engine::trial_records(&s, 0..done);
     let focus: Vec<f64> = first.iter().map(|r| r.focus).collect();
     assert_eq!(result.statistics.focus_outcomes(), &focus[..]);
+}
+
+/// Issue 6: every shipped scenario runs under the engine's own invariant checks
+/// (mass balance, non-negative stocks, finite prices after every month), which
+/// debug builds such as `cargo test`'s run and which panic on a violation.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the engine checks its invariants in debug builds only"
+)]
+fn every_scenario_runs_under_the_engines_invariant_checks() {
+    for name in SCENARIOS {
+        let s = scenario(name);
+        let options = RunOptions {
+            trials: Some(128),
+            threads: Some(2),
+            ..RunOptions::default()
+        };
+        let result = engine::run(&s, &options);
+        assert_eq!(result.statistics.trials(), 128, "{name}");
+    }
 }

@@ -21,6 +21,8 @@
 // index loops say what is indexed by what more plainly than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
+#[doc(hidden)]
+pub mod bench;
 mod model;
 mod schedule;
 mod trade;

@@ -7,13 +7,20 @@
 //! a ban makes room 0, a licence caps the link at an allowance, a quota caps a
 //! supplier's shipments to a set of destinations.
 //!
-//! Links are dense `nc x nc` arrays indexed `e * nc + i` (supplier `e`, buyer
-//! `i`); the world has tens of countries, so dense is both simplest and fastest.
+//! Restrictions and shipments are dense `nc x nc` arrays indexed `e * nc + i`
+//! (supplier `e`, buyer `i`). The routing, which runs up to 16 iterations in
+//! each of up to 4 passes and is most of a month's work, packs the links
+//! between the pass's suppliers and buyers (a handful of the `nc x nc`) into
+//! small contiguous arrays first; see [`Trader`].
 
 /// The most passes of route-and-ship in a month.
 const PASSES: usize = 4;
 /// The most routing iterations in a pass.
 const ROUTE_ITERATIONS: usize = 16;
+/// Asks that move, or a pass that ships, less than this many `eps` (1e-12 of
+/// the product's world output) in total count as settled: 1e-9 of world
+/// output.
+const SETTLED: f64 = 1e3;
 /// Asks within this factor of what can be given count as fitting.
 const FIT: f64 = 1.0 + 1e-6;
 /// Pressures grow by at most this factor per iteration, so they stay finite.
@@ -33,34 +40,79 @@ pub(crate) enum Link {
 }
 
 /// The restrictions of one product in one month, and what is left of them.
+///
+/// Dense per link for constant-time lookups, with the list of restricted
+/// links kept beside, so that clearing them month after month costs only as
+/// much as there are restrictions.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Links {
     pub nc: usize,
     /// Per link.
-    pub kind: Vec<Link>,
+    kind: Vec<Link>,
     /// Per link: what a licence still lets through this month.
     pub allowance: Vec<f64>,
     /// Per quota: tonnes still allowed this month.
     pub quota_room: Vec<f64>,
+    /// The links that are not free, in the order they were restricted.
+    restricted: Vec<usize>,
 }
 
 impl Links {
     /// Clears every restriction for `nc` countries.
     pub fn reset(&mut self, nc: usize) {
-        self.nc = nc;
-        self.kind.clear();
-        self.kind.resize(nc * nc, Link::Free);
-        self.allowance.clear();
-        self.allowance.resize(nc * nc, f64::INFINITY);
+        if self.nc == nc && self.kind.len() == nc * nc {
+            for &l in &self.restricted {
+                self.kind[l] = Link::Free;
+                self.allowance[l] = f64::INFINITY;
+            }
+        } else {
+            self.nc = nc;
+            self.kind.clear();
+            self.kind.resize(nc * nc, Link::Free);
+            self.allowance.clear();
+            self.allowance.resize(nc * nc, f64::INFINITY);
+        }
+        self.restricted.clear();
         self.quota_room.clear();
     }
 
+    /// Copies `other` into `self`, reusing `self`'s buffers.
+    pub fn copy_from(&mut self, other: &Links) {
+        self.reset(other.nc);
+        for &l in &other.restricted {
+            self.set(l, other.kind[l]);
+            self.allowance[l] = other.allowance[l];
+        }
+        self.quota_room.clone_from(&other.quota_room);
+    }
+
+    /// How link `l` is restricted.
+    #[inline]
+    pub fn kind(&self, l: usize) -> Link {
+        self.kind[l]
+    }
+
+    /// Restricts link `l`.
+    pub fn set(&mut self, l: usize, kind: Link) {
+        if self.kind[l] == Link::Free && kind != Link::Free {
+            self.restricted.push(l);
+        }
+        self.kind[l] = kind;
+    }
+
     /// Whether any link is restricted.
+    #[inline]
     pub fn any(&self) -> bool {
-        self.kind.iter().any(|k| *k != Link::Free)
+        !self.restricted.is_empty()
+    }
+
+    /// The restricted links.
+    pub fn restricted(&self) -> &[usize] {
+        &self.restricted
     }
 
     /// What the restriction on link `l` still allows (infinite when free).
+    #[inline]
     fn limit(&self, l: usize) -> f64 {
         match self.kind[l] {
             Link::Free => f64::INFINITY,
@@ -80,23 +132,79 @@ impl Links {
     }
 }
 
+/// No quota covers the link.
+const NO_QUOTA: usize = usize::MAX;
+
+/// Buyers per row are padded to a multiple of this, so that the routing
+/// loops run over whole SIMD vectors. Padding links have no room, weight or
+/// ask, and adding their zeros changes no sum.
+const LANES: usize = 2;
+
+/// The sum of a row of asks, added up as [`Trader::route`] adds them: in
+/// `LANES` interleaved partial sums, then those in order.
+fn row_sum(row: &[f64]) -> f64 {
+    let mut lanes = [0.0f64; LANES];
+    for chunk in row.chunks_exact(LANES) {
+        for k in 0..LANES {
+            lanes[k] += chunk[k];
+        }
+    }
+    lanes.iter().sum()
+}
+
 /// Scratch space for [`Trader::trade`], reused month after month.
+///
+/// A pass works on the links between the suppliers with something left to
+/// ship and the buyers with something left to buy (a handful of the
+/// `nc x nc`), packed into small dense arrays indexed `s * stride + b`
+/// (seller `s` and buyer `b` of the pass, `stride` the padded buyer count),
+/// so that the routing iterations run over contiguous memory, vectorised
+/// across buyers, without looking anything up. Every sum is taken in a fixed
+/// order, so a trade's result depends on its inputs alone (never on threads
+/// or batches); the order is not MODEL.md's link-by-link one, which changes
+/// results only in their last bits.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Trader {
+    /// What each link shipped this month, `e * nc + i`.
+    pub shipped: Vec<f64>,
+    /// Countries of the shipping matrix (0 before the first trade).
+    nc: usize,
+    /// The first pass's suppliers and buyers: later passes use subsets of
+    /// them, so every shipment of a month lies in their block, the only part
+    /// of `shipped` to clear before the next trade.
+    block_sellers: Vec<usize>,
+    block_buyers: Vec<usize>,
+    supplier_pressure: Vec<f64>,
+    quota_pressure: Vec<f64>,
+    quota_asked: Vec<f64>,
+    // One pass.
+    sellers: Vec<usize>,
+    buyers: Vec<usize>,
+    /// Padded buyer count: the row length of the link arrays.
+    stride: usize,
+    /// Per seller of the pass: its `E`, its pressure and `1 / pressure`.
+    sup: Vec<f64>,
+    pressure: Vec<f64>,
+    inverse: Vec<f64>,
+    /// `1 / E` per seller of the pass.
+    inverse_sup: Vec<f64>,
+    /// Per seller of the pass: the sum of its asks.
+    asked_of: Vec<f64>,
+    /// Per buyer of the pass (padded): its `U` and the sum of its weights.
+    need_b: Vec<f64>,
+    total: Vec<f64>,
+    /// `U / sum w`.
+    factor: Vec<f64>,
+    // Per link of the pass, `s * stride + b`.
     room: Vec<f64>,
+    /// `h * room`.
+    hroom: Vec<f64>,
+    /// `h room / (P_e P_q)`, kept only where quotas make it differ by link.
     weight: Vec<f64>,
     ask: Vec<f64>,
     previous_ask: Vec<f64>,
-    /// What each link shipped this month.
-    pub shipped: Vec<f64>,
-    supplier_pressure: Vec<f64>,
-    quota_pressure: Vec<f64>,
-    asked_of: Vec<f64>,
-    quota_asked: Vec<f64>,
-    /// Suppliers with something left to ship, buyers with something left to
-    /// buy: routing touches only their links (a handful of the `nc x nc`).
-    sellers: Vec<usize>,
-    buyers: Vec<usize>,
+    /// The quota covering the link, or `NO_QUOTA`.
+    quota_of: Vec<usize>,
 }
 
 impl Trader {
@@ -118,6 +226,20 @@ impl Trader {
         }
     }
 
+    /// What each buyer received this month (the column sums of `shipped`),
+    /// into `out`.
+    pub fn received(&self, out: &mut [f64]) {
+        let nc = self.nc;
+        out.iter_mut().for_each(|x| *x = 0.0);
+        for &i in &self.block_buyers {
+            let mut sum = 0.0;
+            for &e in &self.block_sellers {
+                sum += self.shipped[e * nc + i];
+            }
+            out[i] = sum;
+        }
+    }
+
     /// Trades one product: ships from `supply` (E, reduced in place) to `need`
     /// (U, reduced in place) through `links` (allowances used up in place).
     /// `eps` is the amount that counts as zero; shipments land in
@@ -132,26 +254,27 @@ impl Trader {
     ) {
         let nc = supply.len();
         let quotas = links.quota_room.len();
-        for v in [
-            &mut self.room,
-            &mut self.weight,
-            &mut self.ask,
-            &mut self.previous_ask,
-            &mut self.shipped,
-        ] {
-            v.clear();
-            v.resize(nc * nc, 0.0);
+        if self.nc == nc && self.shipped.len() == nc * nc {
+            for &e in &self.block_sellers {
+                for &i in &self.block_buyers {
+                    self.shipped[e * nc + i] = 0.0;
+                }
+            }
+        } else {
+            self.nc = nc;
+            self.shipped.clear();
+            self.shipped.resize(nc * nc, 0.0);
         }
+        self.block_sellers.clear();
+        self.block_buyers.clear();
         self.supplier_pressure.clear();
         self.supplier_pressure.resize(nc, 1.0);
         self.quota_pressure.clear();
         self.quota_pressure.resize(quotas, 1.0);
-        self.asked_of.clear();
-        self.asked_of.resize(nc, 0.0);
         self.quota_asked.clear();
         self.quota_asked.resize(quotas, 0.0);
 
-        for _pass in 0..PASSES {
+        for pass in 0..PASSES {
             self.sellers.clear();
             self.sellers.extend((0..nc).filter(|&e| supply[e] > eps));
             self.buyers.clear();
@@ -159,96 +282,246 @@ impl Trader {
             if self.sellers.is_empty() || self.buyers.is_empty() {
                 break;
             }
-            // Asks of the last pass's idle links must not linger.
-            self.ask.iter_mut().for_each(|a| *a = 0.0);
-            for &e in &self.sellers {
-                for &i in &self.buyers {
-                    let l = e * nc + i;
-                    self.room[l] = supply[e].min(links.limit(l)).max(0.0);
-                }
+            if pass == 0 {
+                self.block_sellers.clone_from(&self.sellers);
+                self.block_buyers.clone_from(&self.buyers);
             }
-            self.route(supply, need, links, home_weight, eps);
+            self.pack(supply, need, links, home_weight);
+            self.route(links, eps);
+            for (s, &e) in self.sellers.iter().enumerate() {
+                self.supplier_pressure[e] = self.pressure[s];
+            }
             let shipped = self.ship(supply, need, links);
-            if shipped < eps {
+            // MODEL.md: passes stop once one ships less than 1e-9 of the
+            // product's world output (`eps` is 1e-12 of it).
+            if shipped < eps * SETTLED {
                 break;
+            }
+        }
+    }
+
+    /// Lays out the pass's links: rooms, home-weighted rooms and quotas.
+    fn pack(&mut self, supply: &[f64], need: &[f64], links: &Links, home_weight: f64) {
+        let (ns, nb) = (self.sellers.len(), self.buyers.len());
+        let stride = nb.div_ceil(LANES) * LANES;
+        self.stride = stride;
+        let n = ns * stride;
+        // Every link's room is written below, padding included; weights and
+        // asks are written by the routing before they are read.
+        for v in [
+            &mut self.room,
+            &mut self.hroom,
+            &mut self.weight,
+            &mut self.ask,
+            &mut self.previous_ask,
+        ] {
+            v.resize(n, 0.0);
+        }
+        if !self.quota_pressure.is_empty() {
+            self.quota_of.clear();
+            self.quota_of.resize(n, NO_QUOTA);
+        }
+        // Per seller and per buyer; the routing writes `asked_of`,
+        // `inverse`, `inverse_sup` and `total` before reading them.
+        for v in [
+            &mut self.sup,
+            &mut self.pressure,
+            &mut self.asked_of,
+            &mut self.inverse,
+            &mut self.inverse_sup,
+        ] {
+            v.resize(ns, 0.0);
+        }
+        for (s, &e) in self.sellers.iter().enumerate() {
+            self.sup[s] = supply[e];
+            self.pressure[s] = self.supplier_pressure[e];
+        }
+        for v in [&mut self.need_b, &mut self.total, &mut self.factor] {
+            v.resize(stride, 0.0);
+        }
+        for (b, slot) in self.need_b.iter_mut().enumerate() {
+            *slot = self.buyers.get(b).map_or(0.0, |&i| need[i]);
+        }
+        // Padding buyers have no weight: their factor stays 0.
+        self.factor[nb..].iter_mut().for_each(|f| *f = 0.0);
+        let nc = supply.len();
+        let restricted = links.any();
+        for (s, &e) in self.sellers.iter().enumerate() {
+            let row = s * stride..(s + 1) * stride;
+            let (room_row, hroom_row) = (&mut self.room[row.clone()], &mut self.hroom[row.clone()]);
+            let supply_e = supply[e].max(0.0);
+            for (b, &i) in self.buyers.iter().enumerate() {
+                let l = e * nc + i;
+                let room = if restricted {
+                    if let Link::Quota(q) = links.kind(l) {
+                        self.quota_of[row.start + b] = q;
+                    }
+                    supply[e].min(links.limit(l)).max(0.0)
+                } else {
+                    supply_e
+                };
+                room_row[b] = room;
+                hroom_row[b] = room;
+            }
+            // Padding: no room.
+            room_row[self.buyers.len()..].fill(0.0);
+            hroom_row[self.buyers.len()..].fill(0.0);
+            // The home link's weight.
+            if let Ok(b) = self.buyers.binary_search(&e) {
+                hroom_row[b] *= home_weight;
             }
         }
     }
 
     /// Sets `ask` by iterating pressures until nothing is oversubscribed, the
     /// asks stop changing, or the iterations run out.
-    fn route(&mut self, supply: &[f64], need: &[f64], links: &Links, home_weight: f64, eps: f64) {
-        let nc = supply.len();
+    fn route(&mut self, links: &Links, eps: f64) {
+        if self.quota_pressure.is_empty() {
+            self.route_with::<false>(links, eps);
+        } else {
+            self.route_with::<true>(links, eps);
+        }
+    }
+
+    /// [`Trader::route`], with or without quotas to weigh.
+    ///
+    /// Per iteration and buyer, `ask = min(room, U w / sum w)` is computed as
+    /// `min(room, (h room / P_e) (U / sum w))`: one division per seller and
+    /// one per buyer rather than two per link, the same numbers up to
+    /// rounding.
+    #[inline(always)]
+    fn route_with<const QUOTAS: bool>(&mut self, links: &Links, eps: f64) {
+        let (ns, nb, stride) = (self.sellers.len(), self.buyers.len(), self.stride);
+        let n = ns * stride;
+        let room = &self.room[..n];
+        let hroom = &self.hroom[..n];
+        let weight = &mut self.weight[..n];
+        let quota_of: &[usize] = if QUOTAS { &self.quota_of[..n] } else { &[] };
+        let sup = &self.sup[..ns];
+        let inverse_sup = &mut self.inverse_sup[..ns];
+        for s in 0..ns {
+            inverse_sup[s] = 1.0 / sup[s];
+        }
+        let pressure = &mut self.pressure[..ns];
+        let inverse = &mut self.inverse[..ns];
+        let asked_of = &mut self.asked_of[..ns];
+        let need = &self.need_b[..stride];
+        let total = &mut self.total[..stride];
+        let factor = &mut self.factor[..stride];
+        let mut ask = &mut self.ask[..n];
+        let mut previous = &mut self.previous_ask[..n];
+        for s in 0..ns {
+            inverse[s] = 1.0 / pressure[s];
+        }
+        let mut flipped = false;
         for iteration in 0..ROUTE_ITERATIONS {
-            std::mem::swap(&mut self.ask, &mut self.previous_ask);
-            for &i in &self.buyers {
-                let mut total = 0.0;
-                for &e in &self.sellers {
-                    let l = e * nc + i;
-                    let h = if e == i { home_weight } else { 1.0 };
-                    let quota = match links.kind[l] {
-                        Link::Quota(q) => self.quota_pressure[q],
-                        _ => 1.0,
-                    };
-                    let w = h * self.room[l] / (self.supplier_pressure[e] * quota);
-                    self.weight[l] = w;
-                    total += w;
+            std::mem::swap(&mut ask, &mut previous);
+            flipped = !flipped;
+            // Weights `h room / (P_e P_q)`, summed per buyer. The first
+            // seller's row starts the sums (no zeroing pass: `0 + w = w`).
+            for s in 0..ns {
+                let row = s * stride..(s + 1) * stride;
+                let x = inverse[s];
+                let first = s == 0;
+                if QUOTAS {
+                    let (w_row, h_row, q_row) = (
+                        &mut weight[row.clone()],
+                        &hroom[row.clone()],
+                        &quota_of[row],
+                    );
+                    for b in 0..stride {
+                        let quota = match q_row[b] {
+                            NO_QUOTA => 1.0,
+                            q => 1.0 / self.quota_pressure[q],
+                        };
+                        let w = h_row[b] * x * quota;
+                        w_row[b] = w;
+                        total[b] = if first { w } else { total[b] + w };
+                    }
+                } else {
+                    for (t, &h) in total.iter_mut().zip(&hroom[row]) {
+                        *t = if first { h * x } else { *t + h * x };
+                    }
                 }
-                for &e in &self.sellers {
-                    let l = e * nc + i;
-                    self.ask[l] = if total > 0.0 {
-                        (need[i] * self.weight[l] / total).min(self.room[l])
-                    } else {
-                        0.0
-                    };
+            }
+            for b in 0..nb {
+                // Branch-free, so that it vectorises: a buyer with no weight
+                // asks nothing.
+                let f = need[b] / total[b];
+                factor[b] = if total[b] > 0.0 { f } else { 0.0 };
+            }
+            // Asks, summed per seller, and how far they moved. Rows are
+            // whole pairs of buyers, so the loop runs on pairs, which the
+            // compiler packs into SIMD registers.
+            let mut moved = [0.0f64; LANES];
+            let pairs = stride / LANES;
+            let f_row = &factor[..pairs * LANES];
+            for s in 0..ns {
+                let row = s * stride..s * stride + pairs * LANES;
+                let x = inverse[s];
+                let a_row = &mut ask[row.clone()];
+                let p_row = &previous[row.clone()];
+                let r_row = &room[row.clone()];
+                let w_row = if QUOTAS { &weight[row] } else { &hroom[row] };
+                let mut lanes = [0.0f64; LANES];
+                for i in 0..pairs {
+                    for k in 0..LANES {
+                        let b = i * LANES + k;
+                        let w = if QUOTAS { w_row[b] } else { w_row[b] * x };
+                        // `min(room, w f)`; neither is NaN.
+                        let (a, r) = (w * f_row[b], r_row[b]);
+                        let a = if a < r { a } else { r };
+                        a_row[b] = a;
+                        lanes[k] += a;
+                        moved[k] += (a - p_row[b]).abs();
+                    }
                 }
+                asked_of[s] = lanes.iter().sum();
             }
             // Oversubscription of suppliers and quotas.
-            self.quota_asked.iter_mut().for_each(|a| *a = 0.0);
             let mut oversubscribed = false;
-            for &e in &self.sellers {
-                let mut asked = 0.0;
-                for &i in &self.buyers {
-                    let l = e * nc + i;
-                    asked += self.ask[l];
-                    if let Link::Quota(q) = links.kind[l] {
-                        self.quota_asked[q] += self.ask[l];
+            for s in 0..ns {
+                oversubscribed |= asked_of[s] > FIT * sup[s] + eps;
+            }
+            if QUOTAS {
+                self.quota_asked.iter_mut().for_each(|a| *a = 0.0);
+                for l in 0..n {
+                    if quota_of[l] != NO_QUOTA {
+                        self.quota_asked[quota_of[l]] += ask[l];
                     }
                 }
-                self.asked_of[e] = asked;
-                oversubscribed |= asked > FIT * supply[e] + eps;
-            }
-            for (q, &asked) in self.quota_asked.iter().enumerate() {
-                oversubscribed |= asked > FIT * links.quota_room[q] + eps;
+                for (q, &asked) in self.quota_asked.iter().enumerate() {
+                    oversubscribed |= asked > FIT * links.quota_room[q] + eps;
+                }
             }
             if !oversubscribed {
-                return;
+                break;
             }
-            if iteration > 0 {
-                let mut change = 0.0;
-                for &e in &self.sellers {
-                    for &i in &self.buyers {
-                        let l = e * nc + i;
-                        change += (self.ask[l] - self.previous_ask[l]).abs();
-                    }
-                }
-                if change < eps * 1e3 {
-                    return;
+            if iteration > 0 && moved.iter().sum::<f64>() < eps * SETTLED {
+                break;
+            }
+            for s in 0..ns {
+                let ratio = (asked_of[s] * inverse_sup[s]).max(1.0);
+                if ratio > 1.0 {
+                    pressure[s] *= (ratio * ratio).min(PRESSURE_STEP_MAX);
+                    inverse[s] = 1.0 / pressure[s];
                 }
             }
-            for &e in &self.sellers {
-                let ratio = (self.asked_of[e] / supply[e]).max(1.0);
-                self.supplier_pressure[e] *= (ratio * ratio).min(PRESSURE_STEP_MAX);
+            if QUOTAS {
+                for (q, &asked) in self.quota_asked.iter().enumerate() {
+                    let room = links.quota_room[q];
+                    let ratio = if room > 0.0 {
+                        (asked / room).max(1.0)
+                    } else {
+                        1.0
+                    };
+                    self.quota_pressure[q] *= (ratio * ratio).min(PRESSURE_STEP_MAX);
+                }
             }
-            for (q, &asked) in self.quota_asked.iter().enumerate() {
-                let room = links.quota_room[q];
-                let ratio = if room > 0.0 {
-                    (asked / room).max(1.0)
-                } else {
-                    1.0
-                };
-                self.quota_pressure[q] *= (ratio * ratio).min(PRESSURE_STEP_MAX);
-            }
+        }
+        // The final asks live in whichever buffer was written last.
+        if flipped {
+            std::mem::swap(&mut self.ask, &mut self.previous_ask);
         }
     }
 
@@ -256,42 +529,48 @@ impl Trader {
     /// supplier's asks by one factor to fit `E`. Returns the tonnes shipped.
     fn ship(&mut self, supply: &mut [f64], need: &mut [f64], links: &mut Links) -> f64 {
         let nc = supply.len();
-        if !self.quota_asked.is_empty() {
+        let stride = self.stride;
+        let n = self.sellers.len() * stride;
+        let quotas = !self.quota_asked.is_empty();
+        if quotas {
             self.quota_asked.iter_mut().for_each(|a| *a = 0.0);
-            for &e in &self.sellers {
-                for &i in &self.buyers {
-                    if let Link::Quota(q) = links.kind[e * nc + i] {
-                        self.quota_asked[q] += self.ask[e * nc + i];
-                    }
+            for l in 0..n {
+                let q = self.quota_of[l];
+                if q != NO_QUOTA {
+                    self.quota_asked[q] += self.ask[l];
                 }
             }
-            for &e in &self.sellers {
-                for &i in &self.buyers {
-                    let l = e * nc + i;
-                    if let Link::Quota(q) = links.kind[l] {
-                        let asked = self.quota_asked[q];
-                        if asked > links.quota_room[q] && asked > 0.0 {
-                            self.ask[l] *= links.quota_room[q] / asked;
-                        }
+            for l in 0..n {
+                let q = self.quota_of[l];
+                if q != NO_QUOTA {
+                    let asked = self.quota_asked[q];
+                    if asked > links.quota_room[q] && asked > 0.0 {
+                        self.ask[l] *= links.quota_room[q] / asked;
                     }
                 }
             }
         }
         let mut total = 0.0;
-        for &e in &self.sellers {
-            let asked: f64 = self.buyers.iter().map(|&i| self.ask[e * nc + i]).sum();
+        for (s, &e) in self.sellers.iter().enumerate() {
+            let row = &self.ask[s * stride..(s + 1) * stride];
+            let asked = if quotas {
+                row_sum(row)
+            } else {
+                // The route's last sums, of the same asks in the same order.
+                self.asked_of[s]
+            };
             let scale = if asked > supply[e] && asked > 0.0 {
                 supply[e] / asked
             } else {
                 1.0
             };
             let mut sent = 0.0;
-            for &i in &self.buyers {
-                let l = e * nc + i;
-                let amount = (self.ask[l] * scale).min(need[i]).max(0.0);
+            for (&a, &i) in row.iter().zip(&self.buyers) {
+                let amount = (a * scale).min(need[i]).max(0.0);
                 if amount <= 0.0 {
                     continue;
                 }
+                let l = e * nc + i;
                 self.shipped[l] += amount;
                 need[i] -= amount;
                 sent += amount;
@@ -336,7 +615,7 @@ mod tests {
         // so buyer 1 can only buy from 0. Buyer 2 should turn to itself.
         let nc = 3;
         let mut links = free(nc);
-        links.kind[2 * nc + 1] = Link::Ban;
+        links.set(2 * nc + 1, Link::Ban);
         let mut supply = vec![4.0, 0.0, 10.0];
         let mut need = vec![0.0, 4.0, 4.0];
         let mut trader = Trader::default();
@@ -359,8 +638,8 @@ mod tests {
         let nc = 3;
         let mut links = free(nc);
         links.quota_room.push(2.0);
-        links.kind[1] = Link::Quota(0);
-        links.kind[2] = Link::Quota(0);
+        links.set(1, Link::Quota(0));
+        links.set(2, Link::Quota(0));
         let mut supply = vec![100.0, 0.0, 0.0];
         let mut need = vec![0.0, 5.0, 5.0];
         let mut trader = Trader::default();

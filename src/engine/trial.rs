@@ -97,8 +97,10 @@ struct Tally {
 }
 
 /// The state and scratch space of one trial.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Simulation {
+    /// When set, every trade's inputs are kept here (benchmarks only).
+    pub capture: Option<Vec<super::bench::TradeInput>>,
     draw: TrialDraw,
     schedule: Schedule,
     base: Option<WorldValues>,
@@ -108,6 +110,9 @@ pub(crate) struct Simulation {
     stockpile: Vec<f64>,
     b: Vec<f64>,
     delta: Vec<f64>,
+    /// `exp(b + delta)`, the price multiple `m`, kept beside its logs so that
+    /// it is computed once per month where it changes.
+    m: Vec<f64>,
     ln_pbar: Vec<f64>,
     reserves: Vec<f64>,
     paid_factor: Vec<f64>,
@@ -150,6 +155,8 @@ pub(crate) struct Simulation {
     use_claim: Vec<f64>,
     available: Vec<f64>,
     into_binding: Vec<bool>,
+    /// `e * nc + i` for `e < i`: the pair is not linked in a pool.
+    blocked: Vec<bool>,
     pool: Vec<usize>,
     pool_k: Vec<f64>,
     pool_a: Vec<f64>,
@@ -165,6 +172,83 @@ pub(crate) struct Simulation {
     customer_weight: Vec<Vec<f64>>,
     tallies: Vec<Tally>,
     pair_month: Vec<PairMonth>,
+    /// Growth factors of the month, by rate.
+    growth: Growth,
+    /// Per country, for the product being traded: `min(1, m^-e_short)`.
+    cut: Vec<f64>,
+    /// Per country and user of the product being traded (`c * nj + u`, `u`
+    /// the position in `Model::users`): the process's input claim.
+    input_claims: Vec<f64>,
+    /// Whether `tariff` holds a rate anywhere.
+    tariffs: bool,
+    /// Whether a capacity, outage, demand or stockpile shock wrote this
+    /// month's shock arrays (else they hold their neutral values).
+    shocked: bool,
+    /// Per cell, this month: whether a plant of the country that can run,
+    /// now or next month, uses the product.
+    uses: Vec<bool>,
+    /// Per country, for the product being traded: whether it offers or
+    /// claims anything (if not, every flow of the trade is zero for it).
+    live: Vec<bool>,
+    /// Per product: `m_min`, `m_max` and their logs, as last computed.
+    ln_bounds: Vec<[f64; 4]>,
+}
+
+/// The growth factors `(1 + g)^(t/12)` of one month and the next, for the few
+/// distinct rates a world uses (every capacity and demand of the default
+/// world grows at one rate): an `exp` per rate and month instead of one per
+/// plant and market.
+#[derive(Clone, Debug, Default)]
+struct Growth {
+    months: f64,
+    /// `(g as bits, factor at months, factor at months + 1)`.
+    rates: Vec<(u64, f64, f64)>,
+}
+
+impl Growth {
+    /// Distinct rates remembered per month; more are computed each time.
+    const CAPACITY: usize = 16;
+
+    fn start_month(&mut self, months: f64) {
+        self.months = months;
+        self.rates.clear();
+    }
+
+    /// `growth_factor(g, months)`, the same number, remembered.
+    #[inline]
+    fn factor(&mut self, g: f64, months: f64) -> f64 {
+        if g == 0.0 {
+            return 1.0;
+        }
+        let next = if months == self.months {
+            false
+        } else if months == self.months + 1.0 {
+            true
+        } else {
+            return growth_factor(g, months);
+        };
+        let bits = g.to_bits();
+        let hit = self.rates.iter().find(|r| r.0 == bits);
+        let (now, later) = match hit {
+            Some(&(_, now, later)) => (now, later),
+            None => {
+                let entry = (
+                    bits,
+                    growth_factor(g, self.months),
+                    growth_factor(g, self.months + 1.0),
+                );
+                if self.rates.len() < Self::CAPACITY {
+                    self.rates.push(entry);
+                }
+                (entry.1, entry.2)
+            }
+        };
+        if next {
+            later
+        } else {
+            now
+        }
+    }
 }
 
 /// What a tracked pair saw this month, kept while other products trade.
@@ -194,7 +278,13 @@ impl Simulation {
         self.finish(scenario, model, record);
     }
 
-    fn start(&mut self, scenario: &Scenario, model: &Model, trial: u32, record: &mut TrialRecord) {
+    pub(super) fn start(
+        &mut self,
+        scenario: &Scenario,
+        model: &Model,
+        trial: u32,
+        record: &mut TrialRecord,
+    ) {
         let (nc, np, nj) = (model.nc, model.np, model.nj);
         scenario.draw_into(trial, &mut self.draw);
         self.schedule.reset(scenario, &self.draw);
@@ -208,7 +298,6 @@ impl Simulation {
                 base.set(field, self.draw.values[i]);
             }
         }
-        let base = base.clone();
 
         let cells = nc * np;
         for v in [
@@ -220,6 +309,21 @@ impl Simulation {
             v.clear();
             v.resize(cells, 0.0);
         }
+        self.m.clear();
+        // exp(0 + 0)
+        self.m.resize(cells, 1.0);
+        self.cut.clear();
+        self.cut.resize(nc, 1.0);
+        self.input_claims.clear();
+        self.input_claims.resize(nc * nj, 0.0);
+        self.uses.clear();
+        self.uses.resize(cells, false);
+        self.live.clear();
+        self.live.resize(nc, true);
+        self.tariffs = true;
+        self.shocked = true;
+        self.ln_bounds.clear();
+        self.ln_bounds.resize(np, [f64::NAN; 4]);
         self.paid_factor.clear();
         self.paid_factor.resize(cells, 1.0);
         self.demand_level.clear();
@@ -290,11 +394,11 @@ impl Simulation {
         self.ask0.resize(nc * nc, 0.0);
         self.tariff.clear();
         self.tariff.resize(nc * nc, 0.0);
-        self.customer_weight.clear();
         self.customer_weight
-            .resize(model.restricted_pairs.len(), vec![0.0; nc]);
+            .resize_with(model.restricted_pairs.len(), Vec::new);
         for w in &mut self.customer_weight {
-            w.iter_mut().for_each(|x| *x = 0.0);
+            w.clear();
+            w.resize(nc, 0.0);
         }
         self.tallies.clear();
         self.tallies.resize(model.tracked.len(), Tally::default());
@@ -303,16 +407,20 @@ impl Simulation {
             .resize(model.tracked.len(), PairMonth::default());
 
         // Commercial stocks start at their targets T(0).
-        self.values = Some(base.clone());
-        self.base = Some(base);
+        if let Some(base) = &self.base {
+            copy_values(&mut self.values, base);
+        }
         self.apply_shocks(scenario, model, 0);
         self.stock.clear();
         self.stock.resize(cells, 0.0);
-        for c in 0..nc {
-            for p in 0..np {
-                let target = self.stock_target(model, c, p, 0.0);
-                self.stock[c * np + p] = target;
+        if let Some(values) = self.values.take() {
+            for c in 0..nc {
+                for p in 0..np {
+                    let target = self.stock_target(model, &values, c, p, 0.0);
+                    self.stock[c * np + p] = target;
+                }
             }
+            self.values = Some(values);
         }
 
         record.trial = trial;
@@ -341,13 +449,6 @@ impl Simulation {
         }
     }
 
-    fn values(&self) -> &WorldValues {
-        // Set in `start`, before any month runs.
-        self.values
-            .as_ref()
-            .expect("values are set at the start of a trial")
-    }
-
     /// Applies the shocks in force in month `t`: `set` overrides, capacity
     /// changes, outages, demand changes and stockpile policies.
     fn apply_shocks(&mut self, scenario: &Scenario, model: &Model, t: u32) {
@@ -372,20 +473,32 @@ impl Simulation {
         }
 
         let months = f64::from(t);
-        self.cap_change.iter_mut().for_each(|x| *x = 0.0);
-        self.survive.iter_mut().for_each(|x| *x = 1.0);
-        self.demand_mult.iter_mut().for_each(|x| *x = 1.0);
-        self.growth_extra.iter_mut().for_each(|x| *x = 0.0);
-        self.stockpile_buy.iter_mut().for_each(|x| *x = 0.0);
-        self.release_fill
-            .iter_mut()
-            .for_each(|x| *x = f64::NEG_INFINITY);
-        self.release_max.iter_mut().for_each(|x| *x = f64::INFINITY);
-        self.injected.iter_mut().for_each(|x| *x = 0.0);
+        self.growth.start_month(months);
+        // The shocks' arrays hold their neutral values unless a shock wrote
+        // them last month.
+        if self.shocked {
+            self.cap_change.iter_mut().for_each(|x| *x = 0.0);
+            self.survive.iter_mut().for_each(|x| *x = 1.0);
+            self.demand_mult.iter_mut().for_each(|x| *x = 1.0);
+            self.growth_extra.iter_mut().for_each(|x| *x = 0.0);
+            self.stockpile_buy.iter_mut().for_each(|x| *x = 0.0);
+            self.release_fill
+                .iter_mut()
+                .for_each(|x| *x = f64::NEG_INFINITY);
+            self.release_max.iter_mut().for_each(|x| *x = f64::INFINITY);
+            self.injected.iter_mut().for_each(|x| *x = 0.0);
+            self.shocked = false;
+        }
         for (i, shock) in scenario.shocks.iter().enumerate() {
             let s = windows[i].share(t);
             if s <= 0.0 {
                 continue;
+            }
+            if !matches!(
+                shock.kind,
+                ShockKind::ExportRestriction { .. } | ShockKind::Set { .. }
+            ) {
+                self.shocked = true;
             }
             match &shock.kind {
                 ShockKind::Capacity {
@@ -463,12 +576,23 @@ impl Simulation {
                     self.normal_next[k] = 0.0;
                     continue;
                 }
-                let cap = (cap0 * growth_factor(growth, months) + self.cap_change[k]).max(0.0);
+                let cap = (cap0 * self.growth.factor(growth, months) + self.cap_change[k]).max(0.0);
                 let cap_next =
-                    (cap0 * growth_factor(growth, months + 1.0) + self.cap_change[k]).max(0.0);
+                    (cap0 * self.growth.factor(growth, months + 1.0) + self.cap_change[k]).max(0.0);
                 self.run[k] = cap * avail * self.survive[k] / 12.0;
                 self.normal_now[k] = cap * avail / 12.0;
                 self.normal_next[k] = cap_next * avail / 12.0;
+            }
+        }
+        self.uses.iter_mut().for_each(|u| *u = false);
+        for c in 0..nc {
+            for j in 0..nj {
+                let k = c * nj + j;
+                if self.run[k] != 0.0 || self.normal_now[k] != 0.0 || self.normal_next[k] != 0.0 {
+                    for &i in &model.inputs[j] {
+                        self.uses[c * np + i] = true;
+                    }
+                }
             }
         }
     }
@@ -476,7 +600,7 @@ impl Simulation {
     /// Normal use `N_c(t)` of product `p` (MODEL.md section 1), with `t` in
     /// months and `normal_run` the plants' normal throughput that month.
     fn normal_use(
-        &self,
+        &mut self,
         model: &Model,
         values: &WorldValues,
         c: usize,
@@ -496,15 +620,21 @@ impl Simulation {
             .iter()
             .map(|&j| normal_run[c * model.nj + j] * values.input_coefficient(j, p))
             .sum();
-        d_ref / 12.0 * growth_factor(g, t) * level + inputs
+        d_ref / 12.0 * self.growth.factor(g, t) * level + inputs
     }
 
-    fn stock_target(&self, model: &Model, c: usize, p: usize, t: f64) -> f64 {
-        let values = self.values();
+    fn stock_target(
+        &mut self,
+        model: &Model,
+        values: &WorldValues,
+        c: usize,
+        p: usize,
+        t: f64,
+    ) -> f64 {
         values.market_field(c, p, M::Cover) * self.normal_use(model, values, c, p, t, false)
     }
 
-    fn month(
+    pub(super) fn month(
         &mut self,
         scenario: &Scenario,
         model: &Model,
@@ -517,11 +647,18 @@ impl Simulation {
         self.schedule
             .advance(scenario, &self.draw, rng, &model.outage_streams, t);
         self.apply_shocks(scenario, model, t);
-        // Ledgers are kept only for traces (replay and tests): a run's months
+        // Taken out for the month and put back at its end, so that `self` can
+        // be borrowed mutably beside it. (Set in `start`, before any month.)
+        let Some(values) = self.values.take() else {
+            return;
+        };
+        // Ledgers are kept for traces (replay and tests) and, in debug builds,
+        // for the engine's own invariant checks; a release run's months
         // allocate nothing.
         let mut ledgers = Vec::new();
         let mut stock_before = Vec::new();
-        if trace.is_some() {
+        let keep_ledgers = trace.is_some() || cfg!(debug_assertions);
+        if keep_ledgers {
             ledgers.resize(np, Ledger::default());
             stock_before.extend((0..np).map(|p| {
                 (0..nc)
@@ -529,19 +666,24 @@ impl Simulation {
                     .sum::<f64>()
             }));
         }
-        for c in 0..nc {
-            for p in 0..np {
-                let cell = c * np + p;
-                self.stockpile[cell] += self.injected[cell];
-                if let Some(ledger) = ledgers.get_mut(p) {
-                    ledger.injected_t += self.injected[cell];
+        if self.shocked {
+            for c in 0..nc {
+                for p in 0..np {
+                    let cell = c * np + p;
+                    self.stockpile[cell] += self.injected[cell];
+                    if let Some(ledger) = ledgers.get_mut(p) {
+                        ledger.injected_t += self.injected[cell];
+                    }
                 }
             }
         }
 
         self.output.iter_mut().for_each(|x| *x = 0.0);
         self.throughput.iter_mut().for_each(|x| *x = 0.0);
-        self.allocated.iter_mut().for_each(|x| *x = 0.0);
+        // `allocated` is zero here: every input allocated in a month is taken
+        // up by `produce` later that month (a product's users sit at higher
+        // levels than its makers).
+        debug_assert!(self.allocated.iter().all(|&x| x == 0.0));
         let mut rows = trace
             .as_ref()
             .map(|_| vec![MonthRow::default(); model.tracked.len()]);
@@ -549,44 +691,78 @@ impl Simulation {
         // Producers curtail when output is cheap: `min(1, v^e_supply)`.
         for c in 0..nc {
             for j in 0..nj {
-                self.curtail[c * nj + j] = self.curtailment(model, c, j);
+                let k = c * nj + j;
+                // Curtailment only ever multiplies running capacity.
+                self.curtail[k] = if self.run[k] == 0.0 {
+                    1.0
+                } else {
+                    self.curtailment(model, &values, c, j)
+                };
             }
         }
 
         for level in 0..model.levels.len() {
             for &j in &model.levels[level] {
                 for c in 0..nc {
-                    self.produce(model, c, j, &mut ledgers);
+                    // A plant that cannot run makes nothing and was
+                    // allocated nothing.
+                    if self.run[c * nj + j] != 0.0 {
+                        self.produce(model, &values, c, j, &mut ledgers);
+                    }
                 }
             }
             for &p in &model.traded_after[level] {
                 let z = rng.standard_normal(model.noise_streams[p], t);
-                self.trade_product(scenario, model, t, p, z, &mut ledgers, rows.as_deref_mut());
+                self.trade_product(
+                    scenario,
+                    model,
+                    &values,
+                    t,
+                    p,
+                    z,
+                    &mut ledgers,
+                    rows.as_deref_mut(),
+                );
             }
         }
         // Products traded after a level beyond the last process level (none made).
         for level in model.levels.len()..model.traded_after.len() {
             for &p in &model.traded_after[level] {
                 let z = rng.standard_normal(model.noise_streams[p], t);
-                self.trade_product(scenario, model, t, p, z, &mut ledgers, rows.as_deref_mut());
+                self.trade_product(
+                    scenario,
+                    model,
+                    &values,
+                    t,
+                    p,
+                    z,
+                    &mut ledgers,
+                    rows.as_deref_mut(),
+                );
             }
         }
 
         // Demand growth shocks: the level reached stays.
-        for (level, extra) in self.demand_level.iter_mut().zip(&self.growth_extra) {
-            if *extra != 0.0 {
-                *level *= (1.0 + extra).max(0.0).powf(1.0 / 12.0);
+        if self.shocked {
+            for (level, extra) in self.demand_level.iter_mut().zip(&self.growth_extra) {
+                if *extra != 0.0 {
+                    *level *= (1.0 + extra).max(0.0).powf(1.0 / 12.0);
+                }
             }
         }
 
-        self.record_month(scenario, model, t, record);
+        self.record_month(scenario, model, &values, t, record);
+        self.values = Some(values);
+        for (p, ledger) in ledgers.iter_mut().enumerate() {
+            let after: f64 = (0..nc)
+                .map(|c| self.stock[c * np + p] + self.stockpile[c * np + p])
+                .sum();
+            ledger.stock_change_t = after - stock_before[p];
+        }
+        if cfg!(debug_assertions) {
+            self.check_invariants(model, t, &ledgers);
+        }
         if let Some(trace) = trace {
-            for (p, ledger) in ledgers.iter_mut().enumerate() {
-                let after: f64 = (0..nc)
-                    .map(|c| self.stock[c * np + p] + self.stockpile[c * np + p])
-                    .sum();
-                ledger.stock_change_t = after - stock_before[p];
-            }
             if let Some(mut rows) = rows {
                 for (k, &(c, p)) in model.tracked.iter().enumerate() {
                     rows[k].month = t;
@@ -600,17 +776,44 @@ impl Simulation {
         }
     }
 
+    /// The engine's own checks, run in debug builds after every month: mass is
+    /// conserved for every product (production plus stock drawn equals what was
+    /// delivered, used as input and added to stock), stocks and stockpiles are
+    /// not negative, and every price is finite and positive. A failure is a bug
+    /// in the engine, whatever the input, so it panics with what it found.
+    fn check_invariants(&self, model: &Model, t: u32, ledgers: &[Ledger]) {
+        for (p, ledger) in ledgers.iter().enumerate() {
+            let scale = model.scale[p]
+                .max(ledger.produced_t)
+                .max(ledger.served_t)
+                .max(ledger.injected_t);
+            debug_assert!(
+                ledger.imbalance().abs() <= 1e-9 * scale,
+                "month {t}, product {p}: mass not conserved: {ledger:?}"
+            );
+        }
+        let np = model.np;
+        for (cell, (&stock, &stockpile)) in self.stock.iter().zip(&self.stockpile).enumerate() {
+            let tolerance = 1e-9 * model.scale[cell % np];
+            debug_assert!(
+                stock >= -tolerance && stockpile >= -tolerance,
+                "month {t}, cell {cell}: negative stock {stock} or stockpile {stockpile}"
+            );
+            let ln_m = self.b[cell] + self.delta[cell];
+            debug_assert!(ln_m.is_finite(), "month {t}, cell {cell}: price {ln_m}");
+        }
+    }
+
     /// `min(1, v^e_supply)` for process `j` in country `c`, with `v` the
     /// value-weighted price multiple of its outputs there and `e_supply` their
     /// value-weighted supply elasticity (MODEL.md gives one per product; a
     /// process with co-products needs one number, and weighting by value is
     /// the choice that keeps a by-product from driving its main product).
-    fn curtailment(&self, model: &Model, c: usize, j: usize) -> f64 {
-        let values = self.values();
+    fn curtailment(&self, model: &Model, values: &WorldValues, c: usize, j: usize) -> f64 {
         let (mut value, mut weighted, mut elasticity) = (0.0, 0.0, 0.0);
         for &o in &model.outputs[j] {
             let w = values.output_coefficient(j, o) * values.product_field(o, P::PRef);
-            let m = (self.b[c * model.np + o] + self.delta[c * model.np + o]).exp();
+            let m = self.m[c * model.np + o];
             value += w;
             weighted += w * m;
             elasticity += w * values.product_field(o, P::ESupply);
@@ -620,16 +823,23 @@ impl Simulation {
         }
         let v = weighted / value;
         let e = elasticity / value;
+        if v >= 1.0 && e >= 0.0 {
+            // `v^e >= 1`.
+            return 1.0;
+        }
         v.powf(e).min(1.0)
     }
 
-    fn produce(&mut self, model: &Model, c: usize, j: usize, ledgers: &mut [Ledger]) {
+    fn produce(
+        &mut self,
+        model: &Model,
+        values: &WorldValues,
+        c: usize,
+        j: usize,
+        ledgers: &mut [Ledger],
+    ) {
         let (np, nj) = (model.np, model.nj);
         let k = c * nj + j;
-        let values = self
-            .values
-            .take()
-            .expect("values are set at the start of a trial");
         let mut q = self.run[k] * self.curtail[k];
         if model.mining[j] {
             for &o in &model.outputs[j] {
@@ -668,13 +878,179 @@ impl Simulation {
             }
             self.allocated[k * np + i] = 0.0;
         }
-        self.values = Some(values);
     }
 
     /// The price multiple buyers in cell `c * np + p` pay: `m` times the
     /// tariff factor.
     fn paid_price(&self, cell: usize) -> f64 {
-        (self.b[cell] + self.delta[cell]).exp() * self.paid_factor[cell]
+        self.m[cell] * self.paid_factor[cell]
+    }
+
+    /// Steps 2 and 3 for product `p`: every country's offer `E` and claims
+    /// `U` (final demand, inputs, restocking, stockpile purchases).
+    ///
+    /// The arrays are borrowed as plain slices up front, so the loop keeps
+    /// their addresses in registers and checks their bounds once.
+    fn offers_and_claims(
+        &mut self,
+        model: &Model,
+        values: &WorldValues,
+        p: usize,
+        months: f64,
+        noise: f64,
+        [e_short, e_long, d_min, d_max]: [f64; 4],
+    ) {
+        let (nc, np, nj) = (model.nc, model.np, model.nj);
+        let users = &model.users[p];
+        let cells = nc * np;
+        let Simulation {
+            stock,
+            b,
+            delta,
+            ln_pbar,
+            paid_factor,
+            demand_level,
+            run,
+            normal_now,
+            normal_next,
+            curtail,
+            output,
+            demand_mult,
+            stockpile_buy,
+            supply,
+            need,
+            offered,
+            demand,
+            normal_demand,
+            at_dmin,
+            inputs_claim,
+            restock_claim,
+            buy_claim,
+            growth,
+            cut: cuts,
+            input_claims,
+            uses,
+            live,
+            ..
+        } = self;
+        let (stock, b, delta, ln_pbar, paid_factor, demand_level) = (
+            &mut stock[..cells],
+            &b[..cells],
+            &delta[..cells],
+            &ln_pbar[..cells],
+            &paid_factor[..cells],
+            &demand_level[..cells],
+        );
+        let (output, demand_mult, stockpile_buy, uses) = (
+            &output[..cells],
+            &demand_mult[..cells],
+            &stockpile_buy[..cells],
+            &uses[..cells],
+        );
+        let plants = nc * nj;
+        let (run, normal_now, normal_next, curtail) = (
+            &run[..plants],
+            &normal_now[..plants],
+            &normal_next[..plants],
+            &curtail[..plants],
+        );
+        let (supply, need, offered, demand, normal_demand, at_dmin) = (
+            &mut supply[..nc],
+            &mut need[..nc],
+            &mut offered[..nc],
+            &mut demand[..nc],
+            &mut normal_demand[..nc],
+            &mut at_dmin[..nc],
+        );
+        let (inputs_claim, restock_claim, buy_claim, cuts, live) = (
+            &mut inputs_claim[..nc],
+            &mut restock_claim[..nc],
+            &mut buy_claim[..nc],
+            &mut cuts[..nc],
+            &mut live[..nc],
+        );
+        for c in 0..nc {
+            let cell = c * np + p;
+            let market = &values.market[cell];
+            let d_ref = market[M::DRef as usize];
+            let claims = &mut input_claims[c * nj..c * nj + users.len()];
+            if d_ref == 0.0
+                && !uses[cell]
+                && output[cell] == 0.0
+                && stock[cell] == 0.0
+                && stockpile_buy[cell] == 0.0
+            {
+                // Nothing to offer, nothing to claim: no demand, no plant
+                // using the product, no stock and so no stock target.
+                live[c] = false;
+                supply[c] = 0.0;
+                offered[c] = 0.0;
+                at_dmin[c] = false;
+                demand[c] = 0.0;
+                normal_demand[c] = 0.0;
+                cuts[c] = 1.0;
+                claims.fill(0.0);
+                inputs_claim[c] = 0.0;
+                restock_claim[c] = 0.0;
+                buy_claim[c] = 0.0;
+                need[c] = 0.0;
+                continue;
+            }
+            live[c] = true;
+            // Normal use `N(t)` and `N(t+1)` (MODEL.md section 1).
+            let g = market[M::G as usize];
+            let trend = d_ref / 12.0 * growth.factor(g, months) * demand_level[cell];
+            let trend_next = d_ref / 12.0 * growth.factor(g, months + 1.0) * demand_level[cell];
+            let (mut inputs_now, mut inputs_next) = (-0.0, -0.0);
+            for &j in users {
+                let a = values.input_coefficient(j, p);
+                inputs_now += normal_now[c * nj + j] * a;
+                inputs_next += normal_next[c * nj + j] * a;
+            }
+            let (n_now, n_next) = (trend + inputs_now, trend_next + inputs_next);
+            let cover = market[M::Cover as usize];
+            let restock = market[M::Restock as usize].max(1.0);
+            let (target, target_next) = (cover * n_now, cover * n_next);
+            let stock_now = stock[cell];
+            let stock_offer = (stock_now - target).max(0.0) / restock;
+            stock[cell] -= stock_offer;
+            supply[c] = output[cell] + stock_offer;
+            offered[c] = supply[c];
+
+            // Powers of prices from their logs: `m^-e = exp(-e ln m)`.
+            let ln_m = b[cell] + delta[cell];
+            let base_demand = trend * demand_mult[cell] * noise;
+            if base_demand == 0.0 {
+                // No demand whatever the price response.
+                at_dmin[c] = false;
+                demand[c] = 0.0;
+            } else {
+                let factor = paid_factor[cell];
+                // `ln 1 = 0`.
+                let ln_paid = ln_m + if factor == 1.0 { 0.0 } else { factor.ln() };
+                let response = (-e_short * ln_paid - (e_long - e_short) * ln_pbar[cell]).exp();
+                at_dmin[c] = base_demand > 0.0 && response <= d_min;
+                demand[c] = base_demand * response.clamp(d_min, d_max);
+            }
+            normal_demand[c] = base_demand;
+            // `m^-e_short >= 1` where `m <= 1`.
+            let cut = if ln_m <= 0.0 && e_short >= 0.0 {
+                1.0
+            } else {
+                (-e_short * ln_m).exp().min(1.0)
+            };
+            cuts[c] = cut;
+            for (claim, &j) in claims.iter_mut().zip(users) {
+                let k = c * nj + j;
+                *claim = run[k] * curtail[k] * values.input_coefficient(j, p) * cut;
+            }
+            let inputs: f64 = claims.iter().sum();
+            inputs_claim[c] = inputs;
+            restock_claim[c] =
+                ((target - stock_now) / restock + target_next - target).max(0.0) * cut;
+            buy_claim[c] = stockpile_buy[cell];
+            need[c] = demand[c] + inputs + restock_claim[c] + buy_claim[c];
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -682,6 +1058,7 @@ impl Simulation {
         &mut self,
         scenario: &Scenario,
         model: &Model,
+        values: &WorldValues,
         t: u32,
         p: usize,
         z: f64,
@@ -691,11 +1068,6 @@ impl Simulation {
         let (nc, np, nj) = (model.nc, model.np, model.nj);
         let eps = 1e-12 * model.scale[p];
         let months = f64::from(t);
-        // Taken out and put back at the end, so `self` can be borrowed mutably.
-        let values = self
-            .values
-            .take()
-            .expect("values are set at the start of a trial");
         let e_short = values.product_field(p, P::EShort);
         let e_long = values.product_field(p, P::ELong).max(e_short);
         let sigma = values.product_field(p, P::Sigma);
@@ -706,48 +1078,26 @@ impl Simulation {
         let noise = (sigma * z - 0.5 * sigma * sigma).exp();
 
         // Offers and claims.
-        for c in 0..nc {
-            let cell = c * np + p;
-            let n_now = self.normal_use(model, &values, c, p, months, false);
-            let n_next = self.normal_use(model, &values, c, p, months + 1.0, true);
-            let cover = values.market_field(c, p, M::Cover);
-            let restock = values.market_field(c, p, M::Restock).max(1.0);
-            let (target, target_next) = (cover * n_now, cover * n_next);
-            let stock = self.stock[cell];
-            let stock_offer = (stock - target).max(0.0) / restock;
-            self.stock[cell] -= stock_offer;
-            self.supply[c] = self.output[cell] + stock_offer;
-            self.offered[c] = self.supply[c];
-
-            // Powers of prices from their logs: `m^-e = exp(-e ln m)`.
-            let ln_m = self.b[cell] + self.delta[cell];
-            let ln_paid = ln_m + self.paid_factor[cell].ln();
-            let base_demand = values.market_field(c, p, M::DRef) / 12.0
-                * growth_factor(values.market_field(c, p, M::G), months)
-                * self.demand_level[cell]
-                * self.demand_mult[cell]
-                * noise;
-            let response = (-e_short * ln_paid - (e_long - e_short) * self.ln_pbar[cell]).exp();
-            self.at_dmin[c] = base_demand > 0.0 && response <= d_min;
-            self.demand[c] = base_demand * response.clamp(d_min, d_max);
-            self.normal_demand[c] = base_demand;
-            let cut = (-e_short * ln_m).exp().min(1.0);
-            let inputs: f64 = model.users[p]
-                .iter()
-                .map(|&j| {
-                    let k = c * nj + j;
-                    self.run[k] * self.curtail[k] * values.input_coefficient(j, p) * cut
-                })
-                .sum();
-            self.inputs_claim[c] = inputs;
-            self.restock_claim[c] =
-                ((target - stock) / restock + target_next - target).max(0.0) * cut;
-            self.buy_claim[c] = self.stockpile_buy[cell];
-            self.need[c] = self.demand[c] + inputs + self.restock_claim[c] + self.buy_claim[c];
-        }
+        self.offers_and_claims(
+            model,
+            values,
+            p,
+            months,
+            noise,
+            [e_short, e_long, d_min, d_max],
+        );
 
         // Restrictions on this product's links this month.
-        self.build_links(scenario, model, &values, t, p);
+        self.build_links(scenario, model, values, t, p);
+        if let Some(capture) = self.capture.as_mut() {
+            capture.push(super::bench::TradeInput {
+                supply: self.supply.clone(),
+                need: self.need.clone(),
+                links: self.links.clone(),
+                home_weight: values.product_field(p, P::HomeWeight),
+                eps,
+            });
+        }
         self.trader.trade(
             &mut self.supply,
             &mut self.need,
@@ -756,9 +1106,7 @@ impl Simulation {
             eps,
         );
 
-        for i in 0..nc {
-            self.received[i] = (0..nc).map(|e| self.trader.shipped[e * nc + i]).sum();
-        }
+        self.trader.received(&mut self.received);
         if t == 0 {
             for (k, &(e, q)) in model.restricted_pairs.iter().enumerate() {
                 if q == p {
@@ -774,6 +1122,15 @@ impl Simulation {
         // Stocks cover gaps; receipts and draws are split (MODEL.md steps 5, 6).
         for c in 0..nc {
             let cell = c * np + p;
+            if !self.live[c] {
+                // Neither offered nor claimed, so neither sold nor received.
+                self.use_claim[c] = 0.0;
+                self.restocked[c] = 0.0;
+                self.drawn[c] = 0.0;
+                self.served[c] = 0.0;
+                self.available[c] = 0.0;
+                continue;
+            }
             let unsold = self.supply[c];
             self.stock[cell] += unsold;
             let use_claim = self.demand[c] + self.inputs_claim[c];
@@ -823,13 +1180,9 @@ impl Simulation {
             if let Some(ledger) = ledgers.get_mut(p) {
                 ledger.served_t += self.served[c];
             }
-            let cut = (-e_short * (self.b[cell] + self.delta[cell]))
-                .exp()
-                .min(1.0);
-            for &j in &model.users[p] {
+            for (u, &j) in model.users[p].iter().enumerate() {
                 let k = c * nj + j;
-                let claim = self.run[k] * self.curtail[k] * values.input_coefficient(j, p) * cut;
-                self.allocated[k * np + p] = fraction * claim;
+                self.allocated[k * np + p] = fraction * self.input_claims[c * nj + u];
             }
             self.available[c] = received + unsold - self.restocked[c];
         }
@@ -863,8 +1216,7 @@ impl Simulation {
             }
         }
 
-        self.update_prices(model, p, eps, &values);
-        self.values = Some(values);
+        self.update_prices(model, p, eps, values);
     }
 
     /// The share of this country's use claims met this month (1 when it had none).
@@ -892,7 +1244,10 @@ impl Simulation {
     ) {
         let nc = model.nc;
         self.links.reset(nc);
-        self.tariff.iter_mut().for_each(|x| *x = 0.0);
+        if self.tariffs {
+            self.tariff.iter_mut().for_each(|x| *x = 0.0);
+            self.tariffs = false;
+        }
         let mut asks_ready = false;
         for (i, shock) in scenario.shocks.iter().enumerate() {
             let ShockKind::ExportRestriction {
@@ -931,13 +1286,14 @@ impl Simulation {
                         .push(self.draw.values[tonnes_per_year.0] / 12.0);
                     for &d in destinations {
                         let l = from * nc + d;
-                        if self.links.kind[l] == Link::Free {
-                            self.links.kind[l] = Link::Quota(q);
+                        if self.links.kind(l) == Link::Free {
+                            self.links.set(l, Link::Quota(q));
                         }
                     }
                     continue;
                 }
                 Restriction::Tariff { rate } => {
+                    self.tariffs = true;
                     for &d in destinations {
                         self.tariff[from * nc + d] += s * self.draw.values[rate.0];
                     }
@@ -947,7 +1303,7 @@ impl Simulation {
             match approval {
                 None => {
                     for &d in destinations {
-                        self.links.kind[from * nc + d] = Link::Ban;
+                        self.links.set(from * nc + d, Link::Ban);
                     }
                 }
                 Some(approval) => {
@@ -959,13 +1315,13 @@ impl Simulation {
                     for &d in destinations {
                         let l = from * nc + d;
                         let allowance = approval.clamp(0.0, 1.0) * self.ask0[l];
-                        match self.links.kind[l] {
+                        match self.links.kind(l) {
                             Link::Ban => {}
                             Link::Licence => {
                                 self.links.allowance[l] = self.links.allowance[l].min(allowance)
                             }
                             _ => {
-                                self.links.kind[l] = Link::Licence;
+                                self.links.set(l, Link::Licence);
                                 self.links.allowance[l] = allowance;
                             }
                         }
@@ -984,31 +1340,44 @@ impl Simulation {
         let e_short = values.product_field(p, P::EShort);
         let factor = kappa / e_short;
         let tau = values.product_field(p, P::TauSub).max(1.0);
-        let (ln_min, ln_max) = (
-            values.product_field(p, P::MMin).ln(),
-            values.product_field(p, P::MMax).ln(),
+        let (m_min, m_max) = (
+            values.product_field(p, P::MMin),
+            values.product_field(p, P::MMax),
         );
+        let bounds = &mut self.ln_bounds[p];
+        if bounds[0].to_bits() != m_min.to_bits() || bounds[1].to_bits() != m_max.to_bits() {
+            *bounds = [m_min, m_max, m_min.ln(), m_max.ln()];
+        }
+        let (ln_min, ln_max) = (bounds[2], bounds[3]);
         let active = |c: usize, s: &Self| s.use_claim[c] > eps || s.offered[c] > eps;
 
-        // A restricted link binds when its own allowance is used up while the
-        // destination still wants more.
-        let binding =
-            |s: &Self, e: usize, i: usize| s.links.exhausted(e * nc + i, eps) && s.need[i] > eps;
-        let linked_one_way = |s: &Self, e: usize, i: usize| match s.links.kind[e * nc + i] {
-            Link::Free => true,
-            _ => !binding(s, e, i) && s.use_claim[i] > eps,
-        };
         for c in 0..nc {
             self.pool[c] = c;
-            self.into_binding[c] = (0..nc).any(|e| e != c && binding(self, e, c));
+            self.into_binding[c] = false;
         }
         if self.links.any() {
+            // A restricted link binds when its own allowance is used up while
+            // the destination still wants more. Two countries are linked
+            // unless a restricted link between them, either way, binds or
+            // leads into a country without use.
+            self.blocked.clear();
+            self.blocked.resize(nc * nc, false);
+            for &l in self.links.restricted() {
+                let (e, i) = (l / nc, l % nc);
+                let binding = self.links.exhausted(l, eps) && self.need[i] > eps;
+                if binding && e != i {
+                    self.into_binding[i] = true;
+                }
+                if binding || self.use_claim[i] <= eps {
+                    self.blocked[e.min(i) * nc + e.max(i)] = true;
+                }
+            }
             for e in 0..nc {
                 if !active(e, self) {
                     continue;
                 }
                 for i in (e + 1)..nc {
-                    if active(i, self) && linked_one_way(self, e, i) && linked_one_way(self, i, e) {
+                    if active(i, self) && !self.blocked[e * nc + i] {
                         union(&mut self.pool, e, i);
                     }
                 }
@@ -1048,25 +1417,34 @@ impl Simulation {
             self.pool_b[root] += self.b[cell];
             self.pool_n[root] += 1.0;
         }
+        // Each pool's new `b` and `r`, computed once at its root (an active
+        // member: the smallest index, or the first active country).
+        for c in 0..nc {
+            if self.pool[c] != c || !active(c, self) {
+                continue;
+            }
+            let (k, a) = (self.pool_k[c], self.pool_a[c]);
+            let mu = if k > 0.0 {
+                self.pool_kb[c] / k
+            } else {
+                self.pool_b[c] / self.pool_n[c]
+            };
+            let pressure = ratio_term(k, a, factor, eps);
+            // Reuses the sums' slots: `pool_kb` holds the new `b`, `pool_b` `r`.
+            self.pool_kb[c] = mu + pressure.clamp(-LN_2, LN_2);
+            self.pool_b[c] = if k > eps && a > eps {
+                (k / a).ln()
+            } else {
+                0.0
+            };
+        }
         for c in 0..nc {
             if !active(c, self) {
                 continue;
             }
             let root = self.pool[c];
             let cell = c * np + p;
-            let (k, a) = (self.pool_k[root], self.pool_a[root]);
-            let mu = if k > 0.0 {
-                self.pool_kb[root] / k
-            } else {
-                self.pool_b[root] / self.pool_n[root]
-            };
-            let pressure = ratio_term(k, a, factor, eps);
-            let r = if k > eps && a > eps {
-                (k / a).ln()
-            } else {
-                0.0
-            };
-            let b_new = mu + pressure.clamp(-LN_2, LN_2);
+            let (b_new, r) = (self.pool_kb[root], self.pool_b[root]);
             let mut delta = (1.0 - kappa) * self.delta[cell];
             if self.into_binding[c] {
                 let (kc, ac) = (self.use_claim[c], self.available[c]);
@@ -1087,6 +1465,7 @@ impl Simulation {
             let delta = delta.min(ln_m - b_new).max(0.0);
             self.delta[cell] = delta;
             self.b[cell] = ln_m - delta;
+            self.m[cell] = (self.b[cell] + self.delta[cell]).exp();
             self.ln_pbar[cell] += (ln_m - self.ln_pbar[cell]) / tau;
         }
 
@@ -1095,7 +1474,7 @@ impl Simulation {
             let cell = i * np + p;
             let received = self.received[i];
             let mut factor = 1.0;
-            if received > eps {
+            if self.tariffs && received > eps {
                 for e in 0..nc {
                     let rate = self.tariff[e * nc + i];
                     if rate > 0.0 {
@@ -1111,14 +1490,11 @@ impl Simulation {
         &mut self,
         scenario: &Scenario,
         model: &Model,
+        values: &WorldValues,
         t: u32,
         record: &mut TrialRecord,
     ) {
         let (nc, np, nj) = (model.nc, model.np, model.nj);
-        let values = self
-            .values
-            .take()
-            .expect("values are set at the start of a trial");
         for (k, &(c, p)) in model.tracked.iter().enumerate() {
             let month = self.pair_month[k];
             let entry = &mut record.entries[k];
@@ -1153,7 +1529,7 @@ impl Simulation {
             let price = self.paid_price(cell);
             entry.price_path.push(price);
             entry.peak_price = entry.peak_price.max(price);
-            let m = (self.b[cell] + self.delta[cell]).exp();
+            let m = self.m[cell];
             if m >= values.product_field(p, P::MMax) * (1.0 - 1e-9) {
                 entry.reached_choke = true;
             }
@@ -1209,7 +1585,6 @@ impl Simulation {
                 &mut record.shares_last
             }) = rows;
         }
-        self.values = Some(values);
     }
 
     fn finish(&mut self, scenario: &Scenario, model: &Model, record: &mut TrialRecord) {
@@ -1222,6 +1597,23 @@ impl Simulation {
         };
         // The focus pair was tracked only to compute the focus.
         record.entries.truncate(scenario.report.len());
+    }
+}
+
+/// Copies `src` into `dst`, reusing `dst`'s buffers: trials start without
+/// allocating.
+fn copy_values(dst: &mut Option<WorldValues>, src: &WorldValues) {
+    match dst {
+        Some(dst) => {
+            dst.product.clone_from(&src.product);
+            dst.input.clone_from(&src.input);
+            dst.output.clone_from(&src.output);
+            dst.plant.clone_from(&src.plant);
+            dst.market.clone_from(&src.market);
+            // Every field is copied (the shapes come from the same world).
+            debug_assert!(dst == src);
+        }
+        None => *dst = Some(src.clone()),
     }
 }
 

@@ -235,9 +235,10 @@ pub struct World {
 impl World {
     /// The embedded 2024/2025 rare-earth world (see `src/world/default_world.toml`
     /// for every figure's source).
+    // The embedded file is checked by the test suite (tests/world.rs); failing to
+    // parse it is a build defect, not a user error, so it may panic.
+    #[allow(clippy::expect_used)]
     pub fn default_world() -> World {
-        // The embedded file is checked by the test suite; failing to parse it is a
-        // build defect, not a user error.
         World::from_toml(DEFAULT_WORLD_NAME, DEFAULT_WORLD_TOML)
             .expect("the embedded default world is valid (tested)")
     }
