@@ -701,8 +701,11 @@ impl Simulation {
             }
         }
 
-        for level in 0..model.levels.len() {
-            for &j in &model.levels[level] {
+        // Level by level: produce, then trade what that level finished making.
+        // A world whose processes all sit at level 0 (or none) still trades
+        // after level 0, so `traded_after` may be longer than `levels`.
+        for level in 0..model.traded_after.len() {
+            for &j in model.levels.get(level).map_or(&[][..], |l| &l[..]) {
                 for c in 0..nc {
                     // A plant that cannot run makes nothing and was
                     // allocated nothing.
@@ -711,22 +714,6 @@ impl Simulation {
                     }
                 }
             }
-            for &p in &model.traded_after[level] {
-                let z = rng.standard_normal(model.noise_streams[p], t);
-                self.trade_product(
-                    scenario,
-                    model,
-                    &values,
-                    t,
-                    p,
-                    z,
-                    &mut ledgers,
-                    rows.as_deref_mut(),
-                );
-            }
-        }
-        // Products traded after a level beyond the last process level (none made).
-        for level in model.levels.len()..model.traded_after.len() {
             for &p in &model.traded_after[level] {
                 let z = rng.standard_normal(model.noise_streams[p], t);
                 self.trade_product(
