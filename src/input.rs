@@ -65,6 +65,20 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// These limits without the ones on a run's size (trials, horizon, work,
+    /// fan cells): for a study meant to be huge. File and world sizes stay.
+    pub fn with_run_size_lifted(self) -> Limits {
+        Limits {
+            max_trials: u32::MAX,
+            max_horizon_months: u32::MAX,
+            max_work: f64::INFINITY,
+            max_fan_cells: u64::MAX,
+            ..self
+        }
+    }
+}
+
 /// A limit an input exceeds.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{}{what}: {found} exceeds the limit of {limit}{}", location.as_ref().map_or(String::new(), |l| format!("{l}: ")), hint.map_or(String::new(), |h| format!(" ({h})")))]

@@ -111,3 +111,37 @@ fn changed_run_sizes_are_checked_again() {
     s.trials = 1000;
     assert!(s.check_limits(&Limits::default()).is_ok());
 }
+
+#[test]
+fn the_command_line_checks_its_overrides_and_can_lift_the_run_size_limits() {
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_shortfall"))
+            .args([
+                "run",
+                "scenarios/baseline.toml",
+                "--trials",
+                "1",
+                "--horizon",
+                "1300",
+                "--quiet",
+            ])
+            .args(extra)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("horizon: 1300 months exceeds the limit of 1200 months")
+            && err.contains("--allow-large"),
+        "{err}"
+    );
+    let allowed = run(&["--allow-large"]);
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+}

@@ -83,6 +83,10 @@ enum Command {
         /// scenario's) is the most it runs.
         #[arg(long, value_name = "X", conflicts_with_all = ["shard", "partial"])]
         precision: Option<f64>,
+        /// Lift the size limits on trials, horizon and work (file and world
+        /// size limits stay): for studies that are meant to be huge.
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Merge the partial results of a sharded run into its report, the same
     /// byte for byte as the single run's.
@@ -147,6 +151,7 @@ pub fn main() -> ExitCode {
             shard,
             partial,
             precision,
+            allow_large,
         } => run::run(run::RunArgs {
             file,
             trials,
@@ -162,6 +167,7 @@ pub fn main() -> ExitCode {
             shard,
             partial,
             precision,
+            allow_large,
         }),
         Command::Merge {
             partials,

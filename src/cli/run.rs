@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{emit, tonnes, write_file};
 use crate::engine::{self, RunOptions, Shard, Stop, BATCH_SIZE};
+use crate::input::Limits;
 use crate::report::partial::{Partial, Sources};
 use crate::report::{Manifest, Report, StopInfo};
 use crate::scenario::Scenario;
@@ -37,16 +38,21 @@ pub(super) struct RunArgs {
     pub shard: Option<Shard>,
     pub partial: Option<PathBuf>,
     pub precision: Option<f64>,
+    pub allow_large: bool,
 }
 
-/// Reads the scenario and applies the command line's overrides.
+/// Reads the scenario and applies the command line's overrides (whose size
+/// the caller checks against its limits).
 fn load(
     file: &Path,
     seed: Option<u64>,
     horizon: Option<u32>,
     trials: Option<u32>,
 ) -> Result<Scenario, String> {
-    let mut scenario = Scenario::from_path(file).map_err(|e| e.to_string())?;
+    // Parsing checks the file's own size against the default limits; a run
+    // that asks for more on the command line is checked after the overrides.
+    let lifted = Limits::default().with_run_size_lifted();
+    let mut scenario = Scenario::from_path_with_limits(file, &lifted).map_err(|e| e.to_string())?;
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
@@ -67,6 +73,14 @@ fn load(
 
 pub(super) fn run(args: RunArgs) -> Result<(), String> {
     let mut scenario = load(&args.file, args.seed, args.horizon, args.trials)?;
+    // The run's size after the command line's overrides; --allow-large lifts
+    // the limits on trials, horizon, work and fan cells.
+    let limits = if args.allow_large {
+        Limits::default().with_run_size_lifted()
+    } else {
+        Limits::default()
+    };
+    scenario.check_limits(&limits).map_err(|e| e.to_string())?;
     if args.threads == Some(0) {
         return Err("--threads must be at least 1".into());
     }
