@@ -58,18 +58,8 @@ enum Command {
         /// Months to simulate (default: the scenario's).
         #[arg(long)]
         horizon: Option<u32>,
-        /// Write the JSON report to PATH (`-`: to stdout, instead of the table).
-        #[arg(long, value_name = "PATH")]
-        json: Option<PathBuf>,
-        /// Write tidy CSV files into DIR.
-        #[arg(long, value_name = "DIR")]
-        csv: Option<PathBuf>,
-        /// Write SVG charts (price fans, tornado) into DIR.
-        #[arg(long, value_name = "DIR")]
-        svg: Option<PathBuf>,
-        /// No table and no progress bar.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        outputs: run::Outputs,
         /// Run only shard K of M of the trials (K from 1 to M), to be merged
         /// with `shortfall merge`; needs --partial.
         #[arg(long, value_name = "K/M", value_parser = parse_shard, requires = "partial")]
@@ -94,18 +84,8 @@ enum Command {
         /// The partial results, one per shard, in any order.
         #[arg(required = true, value_name = "PARTIALS")]
         partials: Vec<PathBuf>,
-        /// Write the JSON report to PATH (`-`: to stdout, instead of the table).
-        #[arg(long, value_name = "PATH")]
-        json: Option<PathBuf>,
-        /// Write tidy CSV files into DIR.
-        #[arg(long, value_name = "DIR")]
-        csv: Option<PathBuf>,
-        /// Write SVG charts (price fans, tornado) into DIR.
-        #[arg(long, value_name = "DIR")]
-        svg: Option<PathBuf>,
-        /// No table.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        outputs: run::Outputs,
     },
     /// Print one trial month by month: the numbers it contributed to the run.
     Replay {
@@ -144,10 +124,7 @@ pub fn main() -> ExitCode {
             seed,
             threads,
             horizon,
-            json,
-            csv,
-            svg,
-            quiet,
+            outputs,
             shard,
             partial,
             precision,
@@ -158,32 +135,13 @@ pub fn main() -> ExitCode {
             seed,
             threads,
             horizon,
-            outputs: run::Outputs {
-                json,
-                csv,
-                svg,
-                quiet,
-            },
+            outputs,
             shard,
             partial,
             precision,
             allow_large,
         }),
-        Command::Merge {
-            partials,
-            json,
-            csv,
-            svg,
-            quiet,
-        } => merge::run(
-            &partials,
-            &run::Outputs {
-                json,
-                csv,
-                svg,
-                quiet,
-            },
-        ),
+        Command::Merge { partials, outputs } => merge::run(&partials, &outputs),
         Command::Replay {
             file,
             trial,

@@ -15,15 +15,20 @@ use crate::report::partial::{Partial, Sources};
 use crate::report::{Manifest, Report, StopInfo};
 use crate::scenario::Scenario;
 
-/// Where a report goes.
+/// Where a report goes: the flags `run` and `merge` share.
+#[derive(Debug, clap::Args)]
 pub(super) struct Outputs {
-    /// JSON to this file, or to stdout for `-` (instead of the table).
+    /// Write the JSON report to PATH (`-`: to stdout, instead of the table).
+    #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
-    /// Tidy CSV into this directory.
+    /// Write tidy CSV files into DIR.
+    #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
-    /// SVG charts into this directory.
+    /// Write SVG charts (price fans, tornado) into DIR.
+    #[arg(long, value_name = "DIR")]
     pub svg: Option<PathBuf>,
     /// No table (and no progress bar or notes on stderr).
+    #[arg(long)]
     pub quiet: bool,
 }
 
