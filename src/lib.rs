@@ -37,6 +37,8 @@
 
 pub mod distributions;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod report;
 pub mod scenario;

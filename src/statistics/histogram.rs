@@ -168,21 +168,7 @@ impl Histogram {
     /// The `q` quantile (type 7, like [`super::quantile`] on the values
     /// counted), or `None` when nothing was counted. `q` is clamped to 0..1.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let n = self.count();
-        if n == 0 || q.is_nan() {
-            return None;
-        }
-        let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-        let floor = h.floor();
-        let frac = h - floor;
-        // `floor` is in 0..n-1, so the cast is exact.
-        let rank = floor as u64;
-        let low = self.ranked(rank);
-        let value = if frac > 0.0 {
-            low + frac * (self.ranked(rank + 1) - low)
-        } else {
-            low
-        };
+        let value = super::type7_quantile(self.count(), q, |rank| self.ranked(rank))?;
         // Not `f64::clamp`, which panics unless `min <= max`; with a value
         // counted they are ordered, but this costs nothing.
         Some(value.max(self.min).min(self.max))

@@ -135,6 +135,26 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The `q` quantile (type 7) of `n` ranked values read through `ranked`
+/// (the `rank`-th smallest, from 0); `None` when `n` is 0 or `q` is NaN. For
+/// histograms, which estimate ranked values rather than store them.
+pub(crate) fn type7_quantile(n: u64, q: f64, ranked: impl Fn(u64) -> f64) -> Option<f64> {
+    if n == 0 || q.is_nan() {
+        return None;
+    }
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let floor = h.floor();
+    let frac = h - floor;
+    // `floor` is in 0..n-1, so the cast is exact.
+    let rank = floor as u64;
+    let low = ranked(rank);
+    Some(if frac > 0.0 {
+        low + frac * (ranked(rank + 1) - low)
+    } else {
+        low
+    })
+}
+
 /// Conditional value at risk (expected shortfall): the mean of the worst
 /// `1 - level` share of ascending `sorted` values.
 ///

@@ -101,20 +101,7 @@ impl PeakHistogram {
     /// The `q` quantile (type 7 over the ranked sample), as a multiple;
     /// `None` when nothing was counted.
     pub(crate) fn quantile(&self, q: f64) -> Option<f64> {
-        let n = self.count();
-        if n == 0 || q.is_nan() {
-            return None;
-        }
-        let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-        let floor = h.floor();
-        let frac = h - floor;
-        let rank = floor as u64;
-        let low = self.ranked(rank);
-        let l = if frac > 0.0 {
-            low + frac * (self.ranked(rank + 1) - low)
-        } else {
-            low
-        };
+        let l = super::type7_quantile(self.count(), q, |rank| self.ranked(rank))?;
         let mut m = l.exp();
         for bound in [self.m_min, self.m_max] {
             if (m - bound).abs() <= SNAP * bound.abs() {
