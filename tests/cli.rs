@@ -2,23 +2,9 @@
 //! and the interface names the issues fix (commands, flags, JSON keys).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn shortfall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shortfall"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{shortfall, stderr, stdout};
 
 fn scenarios() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> =

@@ -3,7 +3,9 @@
 //! that do not make one run; precision stopping from the command line.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{shortfall, stderr};
 use std::sync::OnceLock;
 
 use shortfall::engine::{self, RunOptions, Shard, BATCH_SIZE};
@@ -14,18 +16,6 @@ use shortfall::Scenario;
 /// Trials of the runs here: 200 is 4 batches, so 3 shards hold 64, 64 and
 /// 72 trials.
 const TRIALS: &str = "200";
-
-fn shortfall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shortfall"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn text(path: &Path) -> String {
     path.to_str()
