@@ -140,26 +140,107 @@ const NO_QUOTA: usize = usize::MAX;
 /// ask, and adding their zeros changes no sum.
 const LANES: usize = 2;
 
+/// `LANES` consecutive buyers of one row: the unit the routing loops work in.
+type Lanes = [f64; LANES];
+
+/// The sum of `LANES` partial sums, in a fixed order, so that a result never
+/// depends on how the compiler packs registers.
+#[inline(always)]
+fn lane_sum(acc: Lanes) -> f64 {
+    acc[0] + acc[1]
+}
+
 /// The sum of a row of asks, added up as [`Trader::route`] adds them: in
-/// `LANES` interleaved partial sums, then those in order.
-fn row_sum(row: &[f64]) -> f64 {
-    let mut lanes = [0.0f64; LANES];
-    for chunk in row.chunks_exact(LANES) {
+/// `LANES` interleaved partial sums, then those by [`lane_sum`].
+fn row_sum(row: &[Lanes]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    for chunk in row {
         for k in 0..LANES {
-            lanes[k] += chunk[k];
+            acc[k] += chunk[k];
         }
     }
-    lanes.iter().sum()
+    lane_sum(acc)
+}
+
+/// Per buyer, the sum of its weights over the sellers: rows of `rows` (one
+/// per seller, as many lanes as `total`) times the seller's `scale` (its
+/// `1 / P_e`, or 1 where the rows are weights already), added seller by
+/// seller.
+///
+/// The link loops of the routing are free functions, so that the compiler
+/// knows their slices do not overlap and packs them into SIMD registers.
+#[inline(never)]
+fn weigh(total: &mut [Lanes], rows: &[Lanes], scale: impl Fn(usize) -> f64) {
+    let chunks = total.len();
+    // Buyer lanes outermost, so that each sum stays in a register.
+    for (c, t_c) in total.iter_mut().enumerate() {
+        let mut sum = [0.0f64; LANES];
+        for (s, r_c) in rows[c..].iter().step_by(chunks).enumerate() {
+            let x = scale(s);
+            for k in 0..LANES {
+                sum[k] += r_c[k] * x;
+            }
+        }
+        *t_c = sum;
+    }
+}
+
+/// Asks `min(room, w f)`, row by row (one row per seller), with the weight
+/// `w` a row of `rows` times the seller's `scale` (as in [`weigh`]) and `f`
+/// the buyer's `U / sum w`. Writes each row's sum into `asked_of` and returns
+/// how far the asks moved from `previous`: the sum of `|ask - previous|`.
+#[inline(never)]
+fn ask(
+    ask: &mut [Lanes],
+    previous: &[Lanes],
+    rows: &[Lanes],
+    room: &[Lanes],
+    factor: &[Lanes],
+    scale: impl Fn(usize) -> f64,
+    asked_of: &mut [f64],
+) -> f64 {
+    let mut moved = [0.0f64; LANES];
+    let chunks = factor.len();
+    for (s, asked) in asked_of.iter_mut().enumerate() {
+        let x = scale(s);
+        let row = s * chunks..(s + 1) * chunks;
+        let (a_row, p_row, w_row, r_row) = (
+            &mut ask[row.clone()],
+            &previous[row.clone()],
+            &rows[row.clone()],
+            &room[row],
+        );
+        let mut acc = [0.0f64; LANES];
+        for ((((a_c, p_c), w_c), r_c), f_c) in a_row
+            .iter_mut()
+            .zip(p_row)
+            .zip(w_row)
+            .zip(r_row)
+            .zip(factor)
+        {
+            for k in 0..LANES {
+                // Neither is NaN.
+                let a = w_c[k] * x * f_c[k];
+                let a = if a < r_c[k] { a } else { r_c[k] };
+                a_c[k] = a;
+                acc[k] += a;
+                moved[k] += (a - p_c[k]).abs();
+            }
+        }
+        *asked = lane_sum(acc);
+    }
+    lane_sum(moved)
 }
 
 /// Scratch space for [`Trader::trade`], reused month after month.
 ///
 /// A pass works on the links between the suppliers with something left to
 /// ship and the buyers with something left to buy (a handful of the
-/// `nc x nc`), packed into small dense arrays indexed `s * stride + b`
-/// (seller `s` and buyer `b` of the pass, `stride` the padded buyer count),
-/// so that the routing iterations run over contiguous memory, vectorised
-/// across buyers, without looking anything up. Every sum is taken in a fixed
+/// `nc x nc`), packed into small dense arrays of [`Lanes`]: flattened, link
+/// `s * stride + b` (seller `s` and buyer `b` of the pass, `stride` the
+/// buyer count padded to whole lanes), so that the routing iterations run
+/// over contiguous memory, vectorised across buyers, without looking
+/// anything up. Every sum is taken in a fixed
 /// order, so a trade's result depends on its inputs alone (never on threads
 /// or batches); the order is not MODEL.md's link-by-link one, which changes
 /// results only in their last bits.
@@ -190,19 +271,21 @@ pub(crate) struct Trader {
     inverse_sup: Vec<f64>,
     /// Per seller of the pass: the sum of its asks.
     asked_of: Vec<f64>,
-    /// Per buyer of the pass (padded): its `U` and the sum of its weights.
-    need_b: Vec<f64>,
-    total: Vec<f64>,
+    /// Per buyer of the pass (padded, in lanes): its `U` and the sum of its
+    /// weights.
+    need_b: Vec<Lanes>,
+    total: Vec<Lanes>,
     /// `U / sum w`.
-    factor: Vec<f64>,
-    // Per link of the pass, `s * stride + b`.
-    room: Vec<f64>,
+    factor: Vec<Lanes>,
+    // Per link of the pass, in lanes: link `s * stride + b` of the flattened
+    // arrays.
+    room: Vec<Lanes>,
     /// `h * room`.
-    hroom: Vec<f64>,
+    hroom: Vec<Lanes>,
     /// `h room / (P_e P_q)`, kept only where quotas make it differ by link.
-    weight: Vec<f64>,
-    ask: Vec<f64>,
-    previous_ask: Vec<f64>,
+    weight: Vec<Lanes>,
+    ask: Vec<Lanes>,
+    previous_ask: Vec<Lanes>,
     /// The quota covering the link, or `NO_QUOTA`.
     quota_of: Vec<usize>,
 }
@@ -303,9 +386,10 @@ impl Trader {
     /// Lays out the pass's links: rooms, home-weighted rooms and quotas.
     fn pack(&mut self, supply: &[f64], need: &[f64], links: &Links, home_weight: f64) {
         let (ns, nb) = (self.sellers.len(), self.buyers.len());
-        let stride = nb.div_ceil(LANES) * LANES;
+        let chunks = nb.div_ceil(LANES);
+        let stride = chunks * LANES;
         self.stride = stride;
-        let n = ns * stride;
+        let n = ns * chunks;
         // Every link's room is written below, padding included; weights and
         // asks are written by the routing before they are read.
         for v in [
@@ -315,14 +399,14 @@ impl Trader {
             &mut self.ask,
             &mut self.previous_ask,
         ] {
-            v.resize(n, 0.0);
+            v.resize(n, [0.0; LANES]);
         }
         if !self.quota_pressure.is_empty() {
             self.quota_of.clear();
-            self.quota_of.resize(n, NO_QUOTA);
+            self.quota_of.resize(n * LANES, NO_QUOTA);
         }
         // Per seller and per buyer; the routing writes `asked_of`,
-        // `inverse`, `inverse_sup` and `total` before reading them.
+        // `inverse`, `inverse_sup`, `total` and `factor` before reading them.
         for v in [
             &mut self.sup,
             &mut self.pressure,
@@ -337,18 +421,20 @@ impl Trader {
             self.pressure[s] = self.supplier_pressure[e];
         }
         for v in [&mut self.need_b, &mut self.total, &mut self.factor] {
-            v.resize(stride, 0.0);
+            v.resize(chunks, [0.0; LANES]);
         }
-        for (b, slot) in self.need_b.iter_mut().enumerate() {
+        for (b, slot) in self.need_b.as_flattened_mut()[..stride]
+            .iter_mut()
+            .enumerate()
+        {
             *slot = self.buyers.get(b).map_or(0.0, |&i| need[i]);
         }
-        // Padding buyers have no weight: their factor stays 0.
-        self.factor[nb..].iter_mut().for_each(|f| *f = 0.0);
         let nc = supply.len();
         let restricted = links.any();
+        let (room, hroom) = (self.room.as_flattened_mut(), self.hroom.as_flattened_mut());
         for (s, &e) in self.sellers.iter().enumerate() {
             let row = s * stride..(s + 1) * stride;
-            let (room_row, hroom_row) = (&mut self.room[row.clone()], &mut self.hroom[row.clone()]);
+            let (room_row, hroom_row) = (&mut room[row.clone()], &mut hroom[row.clone()]);
             let supply_e = supply[e].max(0.0);
             for (b, &i) in self.buyers.iter().enumerate() {
                 let l = e * nc + i;
@@ -364,8 +450,8 @@ impl Trader {
                 hroom_row[b] = room;
             }
             // Padding: no room.
-            room_row[self.buyers.len()..].fill(0.0);
-            hroom_row[self.buyers.len()..].fill(0.0);
+            room_row[nb..].fill(0.0);
+            hroom_row[nb..].fill(0.0);
             // The home link's weight.
             if let Ok(b) = self.buyers.binary_search(&e) {
                 hroom_row[b] *= home_weight;
@@ -388,15 +474,22 @@ impl Trader {
     /// Per iteration and buyer, `ask = min(room, U w / sum w)` is computed as
     /// `min(room, (h room / P_e) (U / sum w))`: one division per seller and
     /// one per buyer rather than two per link, the same numbers up to
-    /// rounding.
+    /// rounding. The link loops work on whole [`Lanes`] of buyers, with
+    /// one running sum per lane, so that they compile to straight SIMD code
+    /// without bounds checks; every sum still has one fixed order.
     #[inline(always)]
     fn route_with<const QUOTAS: bool>(&mut self, links: &Links, eps: f64) {
-        let (ns, nb, stride) = (self.sellers.len(), self.buyers.len(), self.stride);
-        let n = ns * stride;
+        let ns = self.sellers.len();
+        let chunks = self.stride / LANES;
+        let n = ns * chunks;
         let room = &self.room[..n];
         let hroom = &self.hroom[..n];
         let weight = &mut self.weight[..n];
-        let quota_of: &[usize] = if QUOTAS { &self.quota_of[..n] } else { &[] };
+        let quota_of: &[usize] = if QUOTAS {
+            &self.quota_of[..n * LANES]
+        } else {
+            &[]
+        };
         let sup = &self.sup[..ns];
         let inverse_sup = &mut self.inverse_sup[..ns];
         for s in 0..ns {
@@ -405,9 +498,9 @@ impl Trader {
         let pressure = &mut self.pressure[..ns];
         let inverse = &mut self.inverse[..ns];
         let asked_of = &mut self.asked_of[..ns];
-        let need = &self.need_b[..stride];
-        let total = &mut self.total[..stride];
-        let factor = &mut self.factor[..stride];
+        let need = &self.need_b[..chunks];
+        let total = &mut self.total[..chunks];
+        let factor = &mut self.factor[..chunks];
         let mut ask = &mut self.ask[..n];
         let mut previous = &mut self.previous_ask[..n];
         for s in 0..ns {
@@ -417,67 +510,45 @@ impl Trader {
         for iteration in 0..ROUTE_ITERATIONS {
             std::mem::swap(&mut ask, &mut previous);
             flipped = !flipped;
-            // Weights `h room / (P_e P_q)`, summed per buyer. The first
-            // seller's row starts the sums (no zeroing pass: `0 + w = w`).
-            for s in 0..ns {
-                let row = s * stride..(s + 1) * stride;
-                let x = inverse[s];
-                let first = s == 0;
-                if QUOTAS {
-                    let (w_row, h_row, q_row) = (
-                        &mut weight[row.clone()],
-                        &hroom[row.clone()],
-                        &quota_of[row],
-                    );
-                    for b in 0..stride {
-                        let quota = match q_row[b] {
-                            NO_QUOTA => 1.0,
-                            q => 1.0 / self.quota_pressure[q],
-                        };
-                        let w = h_row[b] * x * quota;
-                        w_row[b] = w;
-                        total[b] = if first { w } else { total[b] + w };
-                    }
-                } else {
-                    for (t, &h) in total.iter_mut().zip(&hroom[row]) {
-                        *t = if first { h * x } else { *t + h * x };
+            // Weights `h room / (P_e P_q)`, summed per buyer.
+            if QUOTAS {
+                for s in 0..ns {
+                    let row = s * chunks..(s + 1) * chunks;
+                    let x = inverse[s];
+                    let q_row = &quota_of[row.start * LANES..row.end * LANES];
+                    for ((w_c, h_c), q_c) in weight[row.clone()]
+                        .iter_mut()
+                        .zip(&hroom[row])
+                        .zip(q_row.chunks_exact(LANES))
+                    {
+                        for k in 0..LANES {
+                            let quota = match q_c[k] {
+                                NO_QUOTA => 1.0,
+                                q => 1.0 / self.quota_pressure[q],
+                            };
+                            w_c[k] = h_c[k] * x * quota;
+                        }
                     }
                 }
+                // The weights hold the pressures already.
+                weigh(total, weight, |_| 1.0);
+            } else {
+                weigh(total, hroom, |s| inverse[s]);
             }
-            for b in 0..nb {
-                // Branch-free, so that it vectorises: a buyer with no weight
-                // asks nothing.
-                let f = need[b] / total[b];
-                factor[b] = if total[b] > 0.0 { f } else { 0.0 };
-            }
-            // Asks, summed per seller, and how far they moved. Rows are
-            // whole pairs of buyers, so the loop runs on pairs, which the
-            // compiler packs into SIMD registers.
-            let mut moved = [0.0f64; LANES];
-            let pairs = stride / LANES;
-            let f_row = &factor[..pairs * LANES];
-            for s in 0..ns {
-                let row = s * stride..s * stride + pairs * LANES;
-                let x = inverse[s];
-                let a_row = &mut ask[row.clone()];
-                let p_row = &previous[row.clone()];
-                let r_row = &room[row.clone()];
-                let w_row = if QUOTAS { &weight[row] } else { &hroom[row] };
-                let mut lanes = [0.0f64; LANES];
-                for i in 0..pairs {
-                    for k in 0..LANES {
-                        let b = i * LANES + k;
-                        let w = if QUOTAS { w_row[b] } else { w_row[b] * x };
-                        // `min(room, w f)`; neither is NaN.
-                        let (a, r) = (w * f_row[b], r_row[b]);
-                        let a = if a < r { a } else { r };
-                        a_row[b] = a;
-                        lanes[k] += a;
-                        moved[k] += (a - p_row[b]).abs();
-                    }
+            // A buyer with no weight (padding among them) asks nothing;
+            // branch-free, so that it vectorises.
+            for ((f_c, n_c), t_c) in factor.iter_mut().zip(need).zip(total.iter()) {
+                for k in 0..LANES {
+                    let f = n_c[k] / t_c[k];
+                    f_c[k] = if t_c[k] > 0.0 { f } else { 0.0 };
                 }
-                asked_of[s] = lanes.iter().sum();
             }
+            // Asks `min(room, w f)`, summed per seller.
+            let moved = if QUOTAS {
+                self::ask(ask, previous, weight, room, factor, |_| 1.0, asked_of)
+            } else {
+                self::ask(ask, previous, hroom, room, factor, |s| inverse[s], asked_of)
+            };
             // Oversubscription of suppliers and quotas.
             let mut oversubscribed = false;
             for s in 0..ns {
@@ -485,9 +556,9 @@ impl Trader {
             }
             if QUOTAS {
                 self.quota_asked.iter_mut().for_each(|a| *a = 0.0);
-                for l in 0..n {
-                    if quota_of[l] != NO_QUOTA {
-                        self.quota_asked[quota_of[l]] += ask[l];
+                for (&q, &a) in quota_of.iter().zip(ask.as_flattened()) {
+                    if q != NO_QUOTA {
+                        self.quota_asked[q] += a;
                     }
                 }
                 for (q, &asked) in self.quota_asked.iter().enumerate() {
@@ -497,7 +568,7 @@ impl Trader {
             if !oversubscribed {
                 break;
             }
-            if iteration > 0 && moved.iter().sum::<f64>() < eps * SETTLED {
+            if iteration > 0 && moved < eps * SETTLED {
                 break;
             }
             for s in 0..ns {
@@ -529,30 +600,30 @@ impl Trader {
     /// supplier's asks by one factor to fit `E`. Returns the tonnes shipped.
     fn ship(&mut self, supply: &mut [f64], need: &mut [f64], links: &mut Links) -> f64 {
         let nc = supply.len();
-        let stride = self.stride;
-        let n = self.sellers.len() * stride;
+        let chunks = self.stride / LANES;
+        let n = self.sellers.len() * chunks;
         let quotas = !self.quota_asked.is_empty();
+        let ask = &mut self.ask[..n];
         if quotas {
+            let flat = ask.as_flattened_mut();
             self.quota_asked.iter_mut().for_each(|a| *a = 0.0);
-            for l in 0..n {
-                let q = self.quota_of[l];
+            for (&q, &a) in self.quota_of.iter().zip(flat.iter()) {
                 if q != NO_QUOTA {
-                    self.quota_asked[q] += self.ask[l];
+                    self.quota_asked[q] += a;
                 }
             }
-            for l in 0..n {
-                let q = self.quota_of[l];
+            for (&q, a) in self.quota_of.iter().zip(flat.iter_mut()) {
                 if q != NO_QUOTA {
                     let asked = self.quota_asked[q];
                     if asked > links.quota_room[q] && asked > 0.0 {
-                        self.ask[l] *= links.quota_room[q] / asked;
+                        *a *= links.quota_room[q] / asked;
                     }
                 }
             }
         }
         let mut total = 0.0;
         for (s, &e) in self.sellers.iter().enumerate() {
-            let row = &self.ask[s * stride..(s + 1) * stride];
+            let row = &ask[s * chunks..(s + 1) * chunks];
             let asked = if quotas {
                 row_sum(row)
             } else {
@@ -565,7 +636,7 @@ impl Trader {
                 1.0
             };
             let mut sent = 0.0;
-            for (&a, &i) in row.iter().zip(&self.buyers) {
+            for (&a, &i) in row.as_flattened().iter().zip(&self.buyers) {
                 let amount = (a * scale).min(need[i]).max(0.0);
                 if amount <= 0.0 {
                     continue;
