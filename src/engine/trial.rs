@@ -158,6 +158,10 @@ pub(crate) struct Simulation {
     /// `e * nc + i` for `e < i`: the pair is not linked in a pool.
     blocked: Vec<bool>,
     pool: Vec<usize>,
+    /// Active countries not yet in a pool, and those reached by a pool's
+    /// search whose links are still to follow.
+    unpooled: Vec<usize>,
+    reached: Vec<usize>,
     pool_k: Vec<f64>,
     pool_a: Vec<f64>,
     pool_kb: Vec<f64>,
@@ -1342,6 +1346,10 @@ impl Simulation {
             self.pool[c] = c;
             self.into_binding[c] = false;
         }
+        // Each active country's pool is named by its smallest member.
+        let mut unpooled = std::mem::take(&mut self.unpooled);
+        unpooled.clear();
+        unpooled.extend((0..nc).filter(|&c| active(c, self)));
         if self.links.any() {
             // A restricted link binds when its own allowance is used up while
             // the destination still wants more. Two countries are linked
@@ -1359,30 +1367,34 @@ impl Simulation {
                     self.blocked[e.min(i) * nc + e.max(i)] = true;
                 }
             }
-            for e in 0..nc {
-                if !active(e, self) {
-                    continue;
-                }
-                for i in (e + 1)..nc {
-                    if active(i, self) && !self.blocked[e * nc + i] {
-                        union(&mut self.pool, e, i);
-                    }
+            // Pools are the connected parts of the graph of active countries
+            // with every pair linked but the blocked ones: a search from each
+            // country not yet pooled takes in every unpooled country it is
+            // linked to. Few pairs are blocked, so each search takes in most
+            // of what is left at its first step.
+            let (blocked, pool, reached) = (&self.blocked, &mut self.pool, &mut self.reached);
+            while !unpooled.is_empty() {
+                let first = unpooled.remove(0);
+                reached.clear();
+                reached.push(first);
+                while let Some(v) = reached.pop() {
+                    unpooled.retain(|&u| {
+                        let linked = !blocked[v.min(u) * nc + v.max(u)];
+                        if linked {
+                            pool[u] = first;
+                            reached.push(u);
+                        }
+                        !linked
+                    });
                 }
             }
-        } else {
+        } else if let Some(&first) = unpooled.first() {
             // No restriction: every active country is in one pool.
-            let first = (0..nc).find(|&c| active(c, self));
-            if let Some(first) = first {
-                for c in 0..nc {
-                    if active(c, self) {
-                        self.pool[c] = first;
-                    }
-                }
+            for &c in &unpooled {
+                self.pool[c] = first;
             }
         }
-        for c in 0..nc {
-            self.pool[c] = find(&mut self.pool, c);
-        }
+        self.unpooled = unpooled;
         for v in [
             &mut self.pool_k,
             &mut self.pool_a,
@@ -1621,22 +1633,5 @@ fn ratio_term(k: f64, a: f64, factor: f64, eps: f64) -> f64 {
         (false, true) => -LN_2,
         (true, false) => LN_2,
         (true, true) => factor * (k / a).ln(),
-    }
-}
-
-fn find(parent: &mut [usize], mut x: usize) -> usize {
-    while parent[x] != x {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    x
-}
-
-fn union(parent: &mut [usize], a: usize, b: usize) {
-    let (ra, rb) = (find(parent, a), find(parent, b));
-    if ra != rb {
-        // The smaller index is the root, so pools do not depend on visit order.
-        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-        parent[hi] = lo;
     }
 }
