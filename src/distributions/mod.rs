@@ -33,18 +33,19 @@
 //! # Ok::<(), shortfall::distributions::DistributionError>(())
 //! ```
 
+mod beta;
 pub mod rng;
 
 pub use rng::{StreamId, TrialRng};
 
 use std::fmt;
 
-use statrs::function::beta::{checked_beta_reg, checked_ln_beta};
+use beta::beta_quantile;
 
 /// The largest beta shape parameter accepted (`alpha`, `beta`).
 ///
-/// Above it the regularized incomplete beta function that the beta quantile is
-/// built on (statrs' continued fraction, capped at 140 terms) loses accuracy;
+/// Above it the continued fraction behind the beta quantile needs hundreds
+/// of terms and loses digits to rounding (up to about 1e-12 relative at 1e4);
 /// such a narrow beta is better written as a normal.
 pub const MAX_BETA_SHAPE: f64 = 1e4;
 
@@ -778,144 +779,6 @@ fn discrete_quantile(values: &[f64], weights: &[f64], u: f64) -> f64 {
         }
     }
     last
-}
-
-/// The lowest `ln x` searched: `e^-746` is 0 in `f64`.
-const LN_X_FLOOR: f64 = -746.0;
-/// The most root-finding steps the beta quantile takes. Bisection alone on
-/// `[LN_X_FLOOR, ln 1/2]` reaches the tolerance in about 60 steps, so this is
-/// never the limit in practice; it guarantees termination whatever the input.
-const BETA_MAX_STEPS: u32 = 100;
-
-/// The quantile of the standard beta distribution `Beta(a, b)` at `u`: the `x`
-/// in `[0, 1]` with `I_x(a, b) = u`, where `I` is the regularized incomplete
-/// beta function.
-///
-/// statrs' `inv_beta_reg` (AS 64/109) is not used: it can loop forever (for
-/// example `a = 2, b = 1e8`, or `a = 100, b = 2, u = 1e-100`), panics for
-/// `u < ~1e-154`, and loses relative accuracy in the tails (`a = 0.1, b = 1,
-/// u = 0.01` gives 2e-17 instead of 1e-20). This is a safeguarded Newton
-/// iteration on statrs' `checked_beta_reg` instead, which
-///
-/// * works on the half of `[0, 1]` that holds the answer, in the log of the
-///   distance from its end (`ln x` or `ln(1 - x)`), so tiny quantiles and those
-///   near 1 keep their relative accuracy;
-/// * matches the tail that `u` is in (`u` or `1 - u`), so neither is lost to
-///   cancellation;
-/// * keeps a bracket and bisects whenever a Newton step would leave it, and
-///   stops after [`BETA_MAX_STEPS`]: it always terminates and never panics.
-///
-/// Invalid shapes or a NaN `u` give NaN.
-fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) || u.is_nan() {
-        return f64::NAN;
-    }
-    if u <= 0.0 {
-        return 0.0;
-    }
-    if u >= 1.0 {
-        return 1.0;
-    }
-    let lower_tail = u <= 0.5;
-    // The probability in the tail on u's side, exact for u > 1/2 (Sterbenz).
-    let tail = if lower_tail { u } else { 1.0 - u };
-    // Whether the answer lies in [0, 1/2]: compare with the mass of each half,
-    // computed from the exact point 1/2 (I_{1/2}(a, b) = 1 - I_{1/2}(b, a)).
-    let in_lower_half = if lower_tail {
-        u <= regularized_beta(a, b, 0.5)
-    } else {
-        tail >= regularized_beta(b, a, 0.5)
-    };
-    if in_lower_half {
-        beta_quantile_lower_half(a, b, tail, lower_tail)
-    } else {
-        // By symmetry 1 - X ~ Beta(b, a), and X's lower tail is its upper tail.
-        1.0 - beta_quantile_lower_half(b, a, tail, !lower_tail)
-    }
-}
-
-/// `I_x(a, b)`, or NaN where statrs refuses the arguments.
-fn regularized_beta(a: f64, b: f64, x: f64) -> f64 {
-    checked_beta_reg(a, b, x).unwrap_or(f64::NAN)
-}
-
-/// Solves for `v` in `(0, 1/2]` with `I_v(p, q) = target` (when `lower`) or
-/// `1 - I_v(p, q) = target` (otherwise), in the variable `s = ln v`.
-fn beta_quantile_lower_half(p: f64, q: f64, target: f64, lower: bool) -> f64 {
-    let Ok(ln_b) = checked_ln_beta(p, q) else {
-        return f64::NAN;
-    };
-    let ln_target = target.ln();
-    let (mut lo, mut hi) = (LN_X_FLOOR, -std::f64::consts::LN_2);
-
-    // Starting point: for p, q > 1 the normal approximation; otherwise the
-    // lower-tail asymptote I_v ~ v^p / (p B(p, q)), exact as v -> 0. Either may
-    // be poor; the bracket below makes that a matter of speed, not of result.
-    let below_target = if lower { target } else { 1.0 - target };
-    let mut s = (below_target.ln() + p.ln() + ln_b) / p;
-    if p > 1.0 && q > 1.0 {
-        let n = p + q;
-        let sd = (p * q / (n * n * (n + 1.0))).sqrt();
-        let guess = p / n + sd * rng::standard_normal_quantile(below_target);
-        if guess > 0.0 && guess < 1.0 {
-            s = guess.ln();
-        }
-    }
-    if !(s > lo && s < hi) {
-        s = 0.5 * (lo + hi);
-    }
-
-    for _ in 0..BETA_MAX_STEPS {
-        let v = s.exp();
-        let below = regularized_beta(p, q, v);
-        // The probability on the target's side of v, from whichever formula
-        // keeps its relative accuracy: 1 - I cancels when I is near 1, and
-        // I_{1-v}(q, p) suffers from rounding 1 - v when v is tiny.
-        let prob = if lower {
-            below
-        } else if below < 0.75 {
-            1.0 - below
-        } else {
-            regularized_beta(q, p, 1.0 - v)
-        };
-        if prob.is_nan() {
-            return f64::NAN;
-        }
-        // h(s) increases with s in both cases; its root is the answer.
-        let h = if lower {
-            prob.ln() - ln_target
-        } else {
-            ln_target - prob.ln()
-        };
-        if h == 0.0 {
-            return v;
-        }
-        if h < 0.0 {
-            lo = s;
-        } else {
-            hi = s;
-        }
-        // dh/ds = v f(v) / prob, with f the beta density.
-        let slope = (p * s + (q - 1.0) * (-v).ln_1p() - ln_b - prob.ln()).exp();
-        let step = h / slope;
-        let tolerance = 4.0 * f64::EPSILON * s.abs().max(1.0);
-        // A zero or infinite prob makes the step NaN or infinite: bisect.
-        if step.is_finite() {
-            if step.abs() <= tolerance {
-                return (s - step).exp();
-            }
-            let next = s - step;
-            if next > lo && next < hi {
-                s = next;
-                continue;
-            }
-        }
-        s = 0.5 * (lo + hi);
-        if hi - lo <= tolerance {
-            return s.exp();
-        }
-    }
-    s.exp()
 }
 
 /// A number of the model that may be uncertain: a distribution, sampled once
