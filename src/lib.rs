@@ -40,6 +40,7 @@ pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod input;
+pub mod math;
 pub mod report;
 pub mod scenario;
 pub mod statistics;

@@ -38,6 +38,7 @@ pub mod rng;
 
 pub use rng::{StreamId, TrialRng};
 
+use crate::math;
 use std::fmt;
 
 use beta::beta_quantile;
@@ -523,7 +524,7 @@ impl Distribution {
             }
             Distribution::Normal { mean, sd } => mean + sd * rng::standard_normal_quantile(u),
             Distribution::LogNormal { median, sd_log } => {
-                median * (sd_log * rng::standard_normal_quantile(u)).exp()
+                median * math::exp(sd_log * rng::standard_normal_quantile(u))
             }
             Distribution::Beta {
                 alpha,
@@ -553,7 +554,7 @@ impl Distribution {
             Distribution::Triangular { min, mode, max } => (min + mode + max) / 3.0,
             Distribution::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
             Distribution::Normal { mean, .. } => *mean,
-            Distribution::LogNormal { median, sd_log } => median * (0.5 * sd_log * sd_log).exp(),
+            Distribution::LogNormal { median, sd_log } => median * math::exp(0.5 * sd_log * sd_log),
             Distribution::Beta {
                 alpha,
                 beta,

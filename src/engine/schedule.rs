@@ -6,6 +6,7 @@
 //! after construction.
 
 use crate::distributions::{StreamId, TrialRng};
+use crate::math;
 use crate::scenario::{Outage, Scenario, ShockKind, TrialDraw};
 
 /// A shock's window in one trial.
@@ -140,7 +141,7 @@ impl Schedule {
             }
             if state.remaining == 0 {
                 let rate = draw.values[rate_per_year.0];
-                let p_start = 1.0 - (-rate / 12.0).exp();
+                let p_start = 1.0 - math::exp(-rate / 12.0);
                 if rng.uniform(streams.starts[i], t) < p_start {
                     let u = rng.uniform(*stream, state.events);
                     state.events += 1;

@@ -5,6 +5,7 @@
 //! scratch space of a month, so running a trial allocates nothing once the
 //! buffers have grown. Threads each own one and reuse it trial after trial.
 
+use crate::math;
 use std::f64::consts::LN_2;
 
 use super::model::Model;
@@ -737,7 +738,7 @@ impl Simulation {
         if self.shocked {
             for (level, extra) in self.demand_level.iter_mut().zip(&self.growth_extra) {
                 if *extra != 0.0 {
-                    *level *= (1.0 + extra).max(0.0).powf(1.0 / 12.0);
+                    *level *= math::powf((1.0 + extra).max(0.0), 1.0 / 12.0);
                 }
             }
         }
@@ -818,7 +819,13 @@ impl Simulation {
             // `v^e >= 1`.
             return 1.0;
         }
-        v.powf(e).min(1.0)
+        // `v^e = exp(e ln v)`; with one output `ln v` is its log price
+        // `b + delta`, known without a logarithm (most processes have one).
+        let ln_v = match model.outputs[j][..] {
+            [o] => self.b[c * model.np + o] + self.delta[c * model.np + o],
+            _ => math::ln(v),
+        };
+        math::exp(e * ln_v).min(1.0)
     }
 
     fn produce(
@@ -1018,8 +1025,8 @@ impl Simulation {
             } else {
                 let factor = paid_factor[cell];
                 // `ln 1 = 0`.
-                let ln_paid = ln_m + if factor == 1.0 { 0.0 } else { factor.ln() };
-                let response = (-e_short * ln_paid - (e_long - e_short) * ln_pbar[cell]).exp();
+                let ln_paid = ln_m + if factor == 1.0 { 0.0 } else { math::ln(factor) };
+                let response = math::exp(-e_short * ln_paid - (e_long - e_short) * ln_pbar[cell]);
                 at_dmin[c] = base_demand > 0.0 && response <= d_min;
                 demand[c] = base_demand * response.clamp(d_min, d_max);
             }
@@ -1028,7 +1035,7 @@ impl Simulation {
             let cut = if ln_m <= 0.0 && e_short >= 0.0 {
                 1.0
             } else {
-                (-e_short * ln_m).exp().min(1.0)
+                math::exp(-e_short * ln_m).min(1.0)
             };
             cuts[c] = cut;
             for (claim, &j) in claims.iter_mut().zip(users) {
@@ -1066,7 +1073,7 @@ impl Simulation {
             values.product_field(p, P::DMin),
             values.product_field(p, P::DMax),
         );
-        let noise = (sigma * z - 0.5 * sigma * sigma).exp();
+        let noise = math::exp(sigma * z - 0.5 * sigma * sigma);
 
         // Offers and claims.
         self.offers_and_claims(
@@ -1337,7 +1344,7 @@ impl Simulation {
         );
         let bounds = &mut self.ln_bounds[p];
         if bounds[0].to_bits() != m_min.to_bits() || bounds[1].to_bits() != m_max.to_bits() {
-            *bounds = [m_min, m_max, m_min.ln(), m_max.ln()];
+            *bounds = [m_min, m_max, math::ln(m_min), math::ln(m_max)];
         }
         let (ln_min, ln_max) = (bounds[2], bounds[3]);
         let active = |c: usize, s: &Self| s.use_claim[c] > eps || s.offered[c] > eps;
@@ -1432,7 +1439,7 @@ impl Simulation {
             // Reuses the sums' slots: `pool_kb` holds the new `b`, `pool_b` `r`.
             self.pool_kb[c] = mu + pressure.clamp(-LN_2, LN_2);
             self.pool_b[c] = if k > eps && a > eps {
-                (k / a).ln()
+                math::ln(k / a)
             } else {
                 0.0
             };
@@ -1452,7 +1459,7 @@ impl Simulation {
                 } else if ac <= eps {
                     LN_2
                 } else {
-                    factor * ((kc / ac).ln() - r.max(0.0)).max(0.0)
+                    factor * (math::ln(kc / ac) - r.max(0.0)).max(0.0)
                 };
                 delta += premium.clamp(0.0, LN_2);
             }
@@ -1464,7 +1471,7 @@ impl Simulation {
             let delta = delta.min(ln_m - b_new).max(0.0);
             self.delta[cell] = delta;
             self.b[cell] = ln_m - delta;
-            self.m[cell] = (self.b[cell] + self.delta[cell]).exp();
+            self.m[cell] = math::exp(self.b[cell] + self.delta[cell]);
             self.ln_pbar[cell] += (ln_m - self.ln_pbar[cell]) / tau;
         }
 
@@ -1621,7 +1628,7 @@ fn growth_factor(g: f64, months: f64) -> f64 {
     if g == 0.0 {
         1.0
     } else {
-        (months / 12.0 * g.ln_1p()).exp()
+        math::exp(months / 12.0 * math::ln_1p(g))
     }
 }
 
@@ -1632,6 +1639,6 @@ fn ratio_term(k: f64, a: f64, factor: f64, eps: f64) -> f64 {
         (false, false) => 0.0,
         (false, true) => -LN_2,
         (true, false) => LN_2,
-        (true, true) => factor * (k / a).ln(),
+        (true, true) => factor * math::ln(k / a),
     }
 }

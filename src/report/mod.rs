@@ -542,7 +542,10 @@ fn snapshot(world: &World, row: &[f64]) -> ShareSnapshot {
         .collect();
     // Stable: equal shares keep world order.
     shares.sort_by(|a, b| b.share.total_cmp(&a.share));
-    let hhi = shares.iter().map(|s| (100.0 * s.share).powi(2)).sum();
+    let hhi = shares
+        .iter()
+        .map(|s| (100.0 * s.share) * (100.0 * s.share))
+        .sum();
     ShareSnapshot {
         hhi: finite(hhi),
         shares,

@@ -2,6 +2,7 @@
 //! tornado. Plain SVG 1.1 with inline styles, so the files open in any
 //! browser and paste into documents without a plotting library.
 
+use crate::math;
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -95,12 +96,12 @@ struct Tick {
 /// with a decade to spare on each side.
 fn log_ticks(lo: f64, hi: f64) -> Vec<Tick> {
     // Exponents are bounded so that absurd inputs cannot make a huge list.
-    let first = (lo.log10().floor() as i32 - 1).clamp(-300, 300);
-    let last = (hi.log10().ceil() as i32 + 1).clamp(-300, 300);
+    let first = (math::log10(lo).floor() as i32 - 1).clamp(-300, 300);
+    let last = (math::log10(hi).ceil() as i32 + 1).clamp(-300, 300);
     let mut ticks = Vec::new();
     for e in first..=last {
         for k in [1.0, 2.0, 5.0] {
-            let value = k * 10f64.powi(e);
+            let value = k * math::powf(10.0, f64::from(e));
             // As many decimals as the exponent needs, so 0.05 prints as
             // `0.05`, not as its binary neighbour.
             let decimals = usize::try_from(-e).unwrap_or(0);
@@ -146,8 +147,8 @@ fn fan_chart(result: &EntryResult) -> String {
         // Too many to read: keep the powers of ten.
         ticks.retain(|t| t.decade);
     }
-    let (ln_lo, ln_hi) = (y_lo.ln(), y_hi.ln());
-    let y = |v: f64| FAN_TOP + (ln_hi - positive(v).ln()) / (ln_hi - ln_lo) * plot_h;
+    let (ln_lo, ln_hi) = (math::ln(y_lo), math::ln(y_hi));
+    let y = |v: f64| FAN_TOP + (ln_hi - math::ln(positive(v))) / (ln_hi - ln_lo) * plot_h;
     let last_month = fan.last().map_or(0, |m| m.month).max(1);
     let x = |month: u32| FAN_LEFT + f64::from(month) / f64::from(last_month) * plot_w;
 

@@ -16,6 +16,7 @@
 
 use crate::distributions::rng::{standard_normal_cdf, standard_normal_quantile};
 use crate::input::Location;
+use crate::math;
 
 /// A rank correlation between two sampled parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,7 +71,7 @@ impl Copula {
         }
         for c in correlations {
             let (i, j) = (position(c.a), position(c.b));
-            let r = 2.0 * (std::f64::consts::PI * c.rho / 6.0).sin();
+            let r = 2.0 * math::sin(std::f64::consts::PI * c.rho / 6.0);
             matrix[i * n + j] = r;
             matrix[j * n + i] = r;
         }

@@ -61,6 +61,7 @@ mod peak;
 pub mod record;
 mod sum;
 
+use crate::math;
 use std::io::BufRead;
 
 pub use histogram::{Histogram, MAX_BINS};
@@ -462,7 +463,7 @@ struct EntryStatistics {
 impl EntryStatistics {
     fn new(horizon_months: u32, m_min: f64, m_max: f64) -> EntryStatistics {
         let fan = (0..horizon_months)
-            .map(|_| Histogram::new(m_min.ln(), m_max.ln(), PRICE_BIN_WIDTH))
+            .map(|_| Histogram::new(math::ln(m_min), math::ln(m_max), PRICE_BIN_WIDTH))
             .collect();
         EntryStatistics {
             unserved_t: Vec::new(),
@@ -510,7 +511,7 @@ impl EntryStatistics {
         }
         self.choke_trials = self.choke_trials.saturating_add(u32::from(e.reached_choke));
         for (h, &m) in self.fan.iter_mut().zip(&e.price_path) {
-            h.add(m.ln());
+            h.add(math::ln(m));
         }
     }
 
@@ -640,7 +641,7 @@ impl EntryStatistics {
             let ss: f64 = self
                 .unserved_t
                 .iter()
-                .map(|x| (x - unserved_mean_t).powi(2))
+                .map(|x| (x - unserved_mean_t) * (x - unserved_mean_t))
                 .sum();
             (ss / (n - 1.0)).sqrt() / n.sqrt()
         };
@@ -699,7 +700,7 @@ impl EntryStatistics {
                 .zip(0..)
                 .map(|(h, month)| {
                     let [p5, p25, p50, p75, p95] =
-                        FAN_QUANTILES.map(|q| h.quantile(q).map_or(0.0, f64::exp));
+                        FAN_QUANTILES.map(|q| h.quantile(q).map_or(0.0, math::exp));
                     FanMonth {
                         month,
                         p5,
@@ -823,7 +824,7 @@ impl RunStatistics {
             .into_iter()
             .map(|(_, p)| {
                 let (m_min, m_max) = bounds(p);
-                let span = (m_max / m_min).ln();
+                let span = math::ln(m_max / m_min);
                 Histogram::new(-span, span, PRICE_BIN_WIDTH)
             })
             .collect();
@@ -880,7 +881,7 @@ impl RunStatistics {
             // such as an exporter without customers: left out, rather than
             // counted at the histogram's floor as a gap of m_min / m_max.
             if gap > 0.0 {
-                h.add(gap.ln());
+                h.add(math::ln(gap));
             }
         }
         for (hists, rows) in [
@@ -1130,7 +1131,7 @@ impl RunStatistics {
         self.split_gaps
             .iter()
             .map(|h| {
-                let q = |q: f64| h.quantile(q).map_or(0.0, f64::exp);
+                let q = |q: f64| h.quantile(q).map_or(0.0, math::exp);
                 Spread {
                     p5: q(0.05),
                     p50: q(0.5),

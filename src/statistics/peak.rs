@@ -20,6 +20,7 @@
 //! trials are dense), and it is exact when it falls on a bound or when every
 //! peak is the same.
 
+use crate::math;
 use std::io::BufRead;
 
 use super::codec::{DecodeError, Decoder, Encoder};
@@ -49,10 +50,10 @@ pub(crate) struct PeakHistogram {
 impl PeakHistogram {
     /// Empty, for a product with central price bounds `m_min..m_max`.
     pub(crate) fn new(m_min: f64, m_max: f64) -> PeakHistogram {
-        let (lo, hi) = (m_min.ln(), m_max.ln());
+        let (lo, hi) = (math::ln(m_min), math::ln(m_max));
         PeakHistogram {
             within: Histogram::new(lo, hi, PRICE_BIN_WIDTH),
-            beyond: Histogram::new(hi, hi + BEYOND_FACTOR.ln(), PRICE_BIN_WIDTH),
+            beyond: Histogram::new(hi, hi + math::ln(BEYOND_FACTOR), PRICE_BIN_WIDTH),
             m_min,
             m_max,
             min: f64::INFINITY,
@@ -67,7 +68,7 @@ impl PeakHistogram {
         }
         self.min = self.min.min(peak);
         self.max = self.max.max(peak);
-        let l = peak.ln();
+        let l = math::ln(peak);
         if l > self.within.hi() {
             self.beyond.add(l);
         } else {
@@ -102,7 +103,7 @@ impl PeakHistogram {
     /// `None` when nothing was counted.
     pub(crate) fn quantile(&self, q: f64) -> Option<f64> {
         let l = super::type7_quantile(self.count(), q, |rank| self.ranked(rank))?;
-        let mut m = l.exp();
+        let mut m = math::exp(l);
         for bound in [self.m_min, self.m_max] {
             if (m - bound).abs() <= SNAP * bound.abs() {
                 m = bound;
@@ -158,7 +159,7 @@ mod tests {
         let mut h = PeakHistogram::new(0.05, 6.0);
         for _ in 0..60 {
             // exp(ln 6) need not be 6: the engine's choke price is such a value.
-            h.add(6f64.ln().exp());
+            h.add(math::exp(math::ln(6f64)));
         }
         for i in 0..40 {
             h.add(1.0 + f64::from(i) / 40.0);

@@ -7,6 +7,7 @@
 
 use super::fields::{CountryProductField as M, PlantField};
 use super::{World, WorldValues};
+use crate::math;
 
 /// One country's share of something.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -47,7 +48,10 @@ impl Shares {
             .collect();
         // A stable sort keeps file order among equal shares.
         shares.sort_by(|a, b| b.share.total_cmp(&a.share));
-        let hhi = shares.iter().map(|s| (100.0 * s.share).powi(2)).sum();
+        let hhi = shares
+            .iter()
+            .map(|s| (100.0 * s.share) * (100.0 * s.share))
+            .sum();
         Shares {
             name: name.to_string(),
             total_tpa,
@@ -280,7 +284,7 @@ pub(crate) fn normal_throughput(world: &World, values: &WorldValues, t: f64) -> 
                     let cap0 = values.plant_field(c, j, PlantField::Cap0);
                     let growth = values.plant_field(c, j, PlantField::Growth);
                     let avail = values.plant_field(c, j, PlantField::Avail);
-                    (cap0 * (1.0 + growth).powf(t / 12.0)).max(0.0) * avail / 12.0
+                    (cap0 * math::powf(1.0 + growth, t / 12.0)).max(0.0) * avail / 12.0
                 })
                 .collect()
         })
@@ -314,7 +318,7 @@ pub(crate) fn normal_use(
     let inputs: f64 = (0..world.processes.len())
         .map(|j| throughput[c][j] * values.input_coefficient(j, p))
         .sum();
-    d_ref / 12.0 * (1.0 + g).powf(t / 12.0) + inputs
+    d_ref / 12.0 * math::powf(1.0 + g, t / 12.0) + inputs
 }
 
 fn world_normal_use(world: &World, values: &WorldValues, p: usize, t: f64) -> f64 {
