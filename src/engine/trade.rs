@@ -190,7 +190,7 @@ fn weigh(total: &mut [Lanes], rows: &[Lanes], scale: impl Fn(usize) -> f64) {
 /// the buyer's `U / sum w`. Writes each row's sum into `asked_of` and returns
 /// how far the asks moved from `previous`: the sum of `|ask - previous|`.
 #[inline(never)]
-fn ask(
+fn compute_asks(
     ask: &mut [Lanes],
     previous: &[Lanes],
     rows: &[Lanes],
@@ -545,9 +545,9 @@ impl Trader {
             }
             // Asks `min(room, w f)`, summed per seller.
             let moved = if QUOTAS {
-                self::ask(ask, previous, weight, room, factor, |_| 1.0, asked_of)
+                compute_asks(ask, previous, weight, room, factor, |_| 1.0, asked_of)
             } else {
-                self::ask(ask, previous, hroom, room, factor, |s| inverse[s], asked_of)
+                compute_asks(ask, previous, hroom, room, factor, |s| inverse[s], asked_of)
             };
             // Oversubscription of suppliers and quotas.
             let mut oversubscribed = false;

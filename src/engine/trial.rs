@@ -603,7 +603,8 @@ impl Simulation {
     }
 
     /// Normal use `N_c(t)` of product `p` (MODEL.md section 1), with `t` in
-    /// months and `normal_run` the plants' normal throughput that month.
+    /// months. (The month loop computes `N(t)` and `N(t+1)` together in
+    /// [`Simulation::offers_and_claims`].)
     fn normal_use(
         &mut self,
         model: &Model,
@@ -611,13 +612,8 @@ impl Simulation {
         c: usize,
         p: usize,
         t: f64,
-        next: bool,
     ) -> f64 {
-        let normal_run = if next {
-            &self.normal_next
-        } else {
-            &self.normal_now
-        };
+        let normal_run = &self.normal_now;
         let d_ref = values.market_field(c, p, M::DRef);
         let g = values.market_field(c, p, M::G);
         let level = self.demand_level[c * model.np + p];
@@ -636,7 +632,7 @@ impl Simulation {
         p: usize,
         t: f64,
     ) -> f64 {
-        values.market_field(c, p, M::Cover) * self.normal_use(model, values, c, p, t, false)
+        values.market_field(c, p, M::Cover) * self.normal_use(model, values, c, p, t)
     }
 
     pub(super) fn month(
