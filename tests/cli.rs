@@ -209,3 +209,65 @@ fn replay_prints_the_trial_month_by_month() {
         .count();
     assert_eq!(rows, 15, "{text}");
 }
+
+#[test]
+fn replay_writes_every_month_row_at_full_precision_as_csv() {
+    let dir = temp_dir("replay_csv");
+    let path = dir.join("trial3.csv");
+    let args = ["replay", "scenarios/export_ban.toml", "--trial", "3"];
+    let with_file = shortfall(&[&args[..], &["--csv", path.to_str().unwrap()]].concat());
+    assert!(with_file.status.success(), "{}", stderr(&with_file));
+    // The table still goes to stdout; the CSV to the file, and to stdout with `-`.
+    assert!(stdout(&with_file).contains("trial 3 of seed 2025"));
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let piped = shortfall(&[&args[..], &["--csv", "-"]].concat());
+    assert_eq!(stdout(&piped), csv);
+
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[..4], ["trial", "month", "country", "product"]);
+    let column = |name: &str| header.iter().position(|&h| h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // 36 months of the 15 reported pairs.
+    assert_eq!(rows.len(), 36 * 15);
+    let mut fractional = 0;
+    for row in &rows {
+        assert_eq!(row.len(), header.len());
+        assert_eq!(row[0], "3");
+        let x = |name: &str| row[column(name)].parse::<f64>().unwrap();
+        let (demand, served, unserved) = (x("demand_t"), x("served_t"), x("unserved_t"));
+        assert!(
+            (served + unserved - demand).abs() <= 1e-9 * demand.max(1.0),
+            "{row:?}"
+        );
+        assert!(x("price_multiple") > 0.0);
+        // Full precision: digits well beyond the table's whole tonnes.
+        fractional += usize::from(
+            row[column("received_t")]
+                .split('.')
+                .nth(1)
+                .is_some_and(|d| d.len() > 6),
+        );
+    }
+    assert!(
+        fractional > rows.len() / 2,
+        "{fractional} of {} rows",
+        rows.len()
+    );
+    // The same figures as the table: USA's magnets in the last month.
+    let last = rows
+        .iter()
+        .find(|r| r[1] == "35" && r[2] == "USA" && r[3] == "ndfeb_magnet")
+        .unwrap();
+    let price: f64 = last[column("price_multiple")].parse().unwrap();
+    let table = stdout(&with_file);
+    let usa = table.split("\nUSA ndfeb_magnet").nth(1).unwrap();
+    let month35 = usa
+        .lines()
+        .find(|l| l.trim_start().starts_with("35 "))
+        .unwrap();
+    assert!(
+        month35.ends_with(&format!("{price:.3}")),
+        "{month35} against {price}"
+    );
+}

@@ -100,6 +100,10 @@ enum Command {
         /// Months to simulate (default: the scenario's).
         #[arg(long)]
         horizon: Option<u32>,
+        /// Also write every month row at full precision as tidy CSV to PATH
+        /// (`-`: to stdout, instead of the table).
+        #[arg(long, value_name = "PATH")]
+        csv: Option<PathBuf>,
     },
 }
 
@@ -147,7 +151,8 @@ pub fn main() -> ExitCode {
             trial,
             seed,
             horizon,
-        } => run::replay(&file, trial, seed, horizon),
+            csv,
+        } => run::replay(&file, trial, seed, horizon, csv.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

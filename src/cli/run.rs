@@ -244,10 +244,18 @@ pub(super) fn replay(
     trial: u32,
     seed: Option<u64>,
     horizon: Option<u32>,
+    csv: Option<&Path>,
 ) -> Result<(), String> {
     let scenario = load(file, seed, horizon, None)?;
     let replay = engine::replay(&scenario, trial);
     let world = &scenario.world;
+    if let Some(path) = csv {
+        let text = replay_csv(&scenario, trial, &replay);
+        if path == Path::new("-") {
+            return emit(&text);
+        }
+        write_file(path, &text)?;
+    }
     let mut out = format!(
         "{}: trial {trial} of seed {}, {} months\n",
         scenario.file.display(),
@@ -324,4 +332,45 @@ pub(super) fn replay(
         }
     }
     emit(&out)
+}
+
+/// The replay's month rows as tidy CSV, one row per month and report entry,
+/// every figure at full precision (shortest text that reads back to the same
+/// `f64`), so that another implementation can be compared with it.
+fn replay_csv(scenario: &Scenario, trial: u32, replay: &engine::Replay) -> String {
+    let world = &scenario.world;
+    let mut out = String::from(
+        "trial,month,country,product,output_t,offered_t,demand_t,normal_demand_t,\
+         input_claim_t,restock_claim_t,received_t,drawn_t,served_t,unserved_t,stock_t,\
+         stockpile_t,price_multiple\n",
+    );
+    for month in &replay.rows {
+        // The focus pair, when it is not reported, comes last and is skipped.
+        for (entry, r) in scenario.report.iter().zip(month) {
+            out.push_str(&format!(
+                "{trial},{},{},{}",
+                r.month, world.countries[entry.country].id, world.products[entry.product].id
+            ));
+            for x in [
+                r.output_t,
+                r.offered_t,
+                r.demand_t,
+                r.normal_demand_t,
+                r.input_claim_t,
+                r.restock_claim_t,
+                r.received_t,
+                r.drawn_t,
+                r.served_t,
+                r.unserved_t,
+                r.stock_t,
+                r.stockpile_t,
+                r.price_multiple,
+            ] {
+                // `+ 0.0` writes a negative zero as 0.
+                out.push_str(&format!(",{}", x + 0.0));
+            }
+            out.push('\n');
+        }
+    }
+    out
 }
