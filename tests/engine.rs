@@ -418,3 +418,72 @@ fn every_scenario_runs_under_the_engines_invariant_checks() {
         assert_eq!(result.statistics.trials(), 128, "{name}");
     }
 }
+
+/// MODEL.md section 4: a demand `growth` shock is added to `g` in its window,
+/// and the level reached stays after it. With the demand noise set to 0,
+/// normal demand (before the price response) grows by `(1 + g)^(1/12)` a
+/// month outside the window and by `(1 + g + growth)^(1/12)` in it, the
+/// first step up being the one out of the window's first month.
+#[test]
+fn a_growth_shock_adds_to_g_in_its_window_and_the_level_stays() {
+    let text = "[scenario]\nhorizon_months = 12\ntrials = 1\nseed = 5\n\
+         report = [{ country = \"JPN\", product = \"ndfeb_magnet\" }]\n\
+         [[shock]]\nkind = \"set\"\npath = \"products.ndfeb_magnet.sigma\"\nvalue = 0\nstart_month = 0\n\
+         [[shock]]\nkind = \"demand\"\ncountry = \"JPN\"\nproduct = \"ndfeb_magnet\"\n\
+         growth = 0.5\nstart_month = 3\nduration_months = 4\n";
+    let scenario = Scenario::from_toml("growth.toml", text.to_string(), ".").unwrap();
+    let replay = engine::replay(&scenario, 0);
+    let demand: Vec<f64> = replay.rows.iter().map(|m| m[0].normal_demand_t).collect();
+    // `1 + g`, from the months before the window.
+    let trend = (demand[1] / demand[0]).powi(12);
+    assert!(
+        (trend - 1.08).abs() < 1e-9,
+        "the default world's g is 8%: {trend}"
+    );
+    for t in 0..11 {
+        // Months 3 to 6 are in force: their growth shows from month 4 to 7.
+        let yearly = if (3..7).contains(&t) {
+            trend + 0.5
+        } else {
+            trend
+        };
+        let step = demand[t + 1] / demand[t];
+        let expected = f64::powf(yearly, 1.0 / 12.0);
+        assert!(
+            (step - expected).abs() < 1e-12,
+            "month {t} to {}: demand grew by {step}, expected {expected}",
+            t + 1
+        );
+    }
+}
+
+/// MODEL.md section 4: `set` overrides any numeric world field, reserves
+/// included. Reserves left are the figure in force less all mined so far:
+/// set to 0 from month 3, Mountain Pass stops at once; set to 8,000 t from
+/// month 0 (about two months of its 45,000 t/yr), it mines exactly that.
+#[test]
+fn a_set_on_reserves_limits_mining_from_its_window() {
+    let usa_mine = |shock: &str| -> Vec<f64> {
+        let text = format!(
+            "[scenario]\nhorizon_months = 8\ntrials = 1\nseed = 5\n\
+             report = [{{ country = \"USA\", product = \"conc_light\" }}]\n\
+             [[shock]]\nkind = \"set\"\npath = \"countries.USA.products.conc_light.reserves\"\n{shock}\n"
+        );
+        let scenario = Scenario::from_toml("reserves.toml", text, ".").unwrap();
+        engine::replay(&scenario, 0)
+            .rows
+            .iter()
+            .map(|m| m[0].output_t)
+            .collect()
+    };
+    let stopped = usa_mine("value = 0\nstart_month = 3");
+    assert!(stopped[..3].iter().all(|&q| q > 3000.0), "{stopped:?}");
+    assert!(stopped[3..].iter().all(|&q| q == 0.0), "{stopped:?}");
+    let small = usa_mine("value = 8000\nstart_month = 0");
+    let mined: f64 = small.iter().sum();
+    assert!(
+        (mined - 8000.0).abs() < 1e-6,
+        "mined {mined} of 8,000 t: {small:?}"
+    );
+    assert_eq!(*small.last().unwrap(), 0.0);
+}

@@ -292,8 +292,10 @@ pub(crate) struct Trader {
 
 impl Trader {
     /// The unrestricted ask of each buyer of each supplier at the start of the
-    /// month's trade (every room at `E`, every pressure at 1), written into
-    /// `out[e * nc + i]`: the base a licence's approval multiplies.
+    /// month's trade, `U_i w_ei / sum_e' w_e'i` with every room at `E` and
+    /// every pressure at 1, written into `out[e * nc + i]`: the base a
+    /// licence's approval multiplies. As MODEL.md writes it, not capped at
+    /// `E_e` (the link's room is, by `E_e` itself).
     pub fn unrestricted_asks(supply: &[f64], need: &[f64], home_weight: f64, out: &mut [f64]) {
         let nc = supply.len();
         for i in 0..nc {
@@ -301,7 +303,7 @@ impl Trader {
             let total: f64 = (0..nc).map(weight).sum();
             for e in 0..nc {
                 out[e * nc + i] = if total > 0.0 && need[i] > 0.0 {
-                    (need[i] * weight(e) / total).min(supply[e])
+                    need[i] * weight(e) / total
                 } else {
                     0.0
                 };

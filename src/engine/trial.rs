@@ -115,7 +115,9 @@ pub(crate) struct Simulation {
     /// it is computed once per month where it changes.
     m: Vec<f64>,
     ln_pbar: Vec<f64>,
-    reserves: Vec<f64>,
+    /// Tonnes mined so far: reserves left are the `reserves` figure (as a
+    /// `set` shock may override it) less this.
+    mined: Vec<f64>,
     paid_factor: Vec<f64>,
     demand_level: Vec<f64>,
     // Month scratch, `c * nj + j`.
@@ -134,7 +136,12 @@ pub(crate) struct Simulation {
     // `c * np + p`.
     output: Vec<f64>,
     demand_mult: Vec<f64>,
+    /// Demand growth added to `g` by shocks in force this month.
     growth_extra: Vec<f64>,
+    /// What the demand level grows by from this month to the next beyond
+    /// the trend, `((1 + g + extra) / (1 + g))^(1/12)`: 1 without growth
+    /// shocks.
+    level_step: Vec<f64>,
     stockpile_buy: Vec<f64>,
     release_fill: Vec<f64>,
     release_max: Vec<f64>,
@@ -333,12 +340,10 @@ impl Simulation {
         self.paid_factor.resize(cells, 1.0);
         self.demand_level.clear();
         self.demand_level.resize(cells, 1.0);
-        self.reserves.clear();
-        self.reserves.extend(
-            (0..nc)
-                .flat_map(|c| (0..np).map(move |p| (c, p)))
-                .map(|(c, p)| base.market_field(c, p, M::Reserves)),
-        );
+        self.level_step.clear();
+        self.level_step.resize(cells, 1.0);
+        self.mined.clear();
+        self.mined.resize(cells, 0.0);
         for v in [
             &mut self.cap_change,
             &mut self.survive,
@@ -486,6 +491,7 @@ impl Simulation {
             self.survive.iter_mut().for_each(|x| *x = 1.0);
             self.demand_mult.iter_mut().for_each(|x| *x = 1.0);
             self.growth_extra.iter_mut().for_each(|x| *x = 0.0);
+            self.level_step.iter_mut().for_each(|x| *x = 1.0);
             self.stockpile_buy.iter_mut().for_each(|x| *x = 0.0);
             self.release_fill
                 .iter_mut()
@@ -564,6 +570,24 @@ impl Simulation {
                     }
                 }
                 ShockKind::ExportRestriction { .. } | ShockKind::Set { .. } => {}
+            }
+        }
+        // Growth shocks add to `g`: demand grows by `(1 + g + extra)^(1/12)`
+        // a month instead of `(1 + g)^(1/12)`, so the level beyond the trend
+        // by their ratio.
+        if self.shocked {
+            for (cell, (&extra, step)) in self
+                .growth_extra
+                .iter()
+                .zip(self.level_step.iter_mut())
+                .enumerate()
+            {
+                if extra != 0.0 {
+                    let base = 1.0 + values.market[cell][M::G as usize];
+                    if base > 0.0 {
+                        *step = math::powf((base + extra).max(0.0) / base, 1.0 / 12.0);
+                    }
+                }
             }
         }
 
@@ -732,10 +756,8 @@ impl Simulation {
 
         // Demand growth shocks: the level reached stays.
         if self.shocked {
-            for (level, extra) in self.demand_level.iter_mut().zip(&self.growth_extra) {
-                if *extra != 0.0 {
-                    *level *= math::powf((1.0 + extra).max(0.0), 1.0 / 12.0);
-                }
+            for (level, &step) in self.demand_level.iter_mut().zip(&self.level_step) {
+                *level *= step;
             }
         }
 
@@ -839,7 +861,8 @@ impl Simulation {
             for &o in &model.outputs[j] {
                 let b = values.output_coefficient(j, o);
                 if b > 0.0 {
-                    q = q.min(self.reserves[c * np + o] / b);
+                    let reserves = values.market_field(c, o, M::Reserves);
+                    q = q.min((reserves - self.mined[c * np + o]).max(0.0) / b);
                 }
             }
         } else {
@@ -859,7 +882,7 @@ impl Simulation {
                 ledger.produced_t += made;
             }
             if model.mining[j] {
-                self.reserves[c * np + o] = (self.reserves[c * np + o] - made).max(0.0);
+                self.mined[c * np + o] += made;
             }
         }
         // Inputs allocated but not used return to the country's stock.
@@ -904,6 +927,7 @@ impl Simulation {
             ln_pbar,
             paid_factor,
             demand_level,
+            level_step,
             run,
             normal_now,
             normal_next,
@@ -935,6 +959,7 @@ impl Simulation {
             &paid_factor[..cells],
             &demand_level[..cells],
         );
+        let level_step = &level_step[..cells];
         let (output, demand_mult, stockpile_buy, uses) = (
             &output[..cells],
             &demand_mult[..cells],
@@ -994,7 +1019,11 @@ impl Simulation {
             // Normal use `N(t)` and `N(t+1)` (MODEL.md section 1).
             let g = market[M::G as usize];
             let trend = d_ref / 12.0 * growth.factor(g, months) * demand_level[cell];
-            let trend_next = d_ref / 12.0 * growth.factor(g, months + 1.0) * demand_level[cell];
+            // `T(t+1)` with month t's shocks: growth shocks in force included.
+            let trend_next = d_ref / 12.0
+                * growth.factor(g, months + 1.0)
+                * demand_level[cell]
+                * level_step[cell];
             let (mut inputs_now, mut inputs_next) = (-0.0, -0.0);
             for &j in users {
                 let a = values.input_coefficient(j, p);

@@ -664,7 +664,7 @@ impl Scenario {
                 }
                 match release_below_fill {
                     Some(r) => parts.push(format!("releases below fill {}", value(*r))),
-                    None => parts.push("never releases".to_string()),
+                    None => parts.push("no release rule".to_string()),
                 }
                 if let Some(m) = max_release_tpm {
                     parts.push(format!("at most {} t/month", value(*m)));

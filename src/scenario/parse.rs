@@ -546,20 +546,19 @@ fn read_shock(
             let product = product(world, &table.require("product", "the stockpiled product")?)?;
             let tonnes = builder.optional(&table, &id, "tonnes", Domain::NonNegative)?;
             let buy_tpa = builder.optional(&table, &id, "buy_tpa", Domain::NonNegative)?;
-            if tonnes.is_none() && buy_tpa.is_none() {
-                return Err(table.invalid("a stockpile needs `tonnes` (held at the start) or `buy_tpa` (purchases a year), or both"));
+            let release_below_fill =
+                builder.optional(&table, &id, "release_below_fill", Domain::Share)?;
+            // A release rule alone governs the stockpile already held, e.g.
+            // after another shock's purchases have stopped.
+            if tonnes.is_none() && buy_tpa.is_none() && release_below_fill.is_none() {
+                return Err(table.invalid("a stockpile needs `tonnes` (held at the start), `buy_tpa` (purchases a year) or `release_below_fill` (when to release what is held), or several of them"));
             }
             ShockKind::Stockpile {
                 country,
                 product,
                 tonnes,
                 buy_tpa,
-                release_below_fill: builder.optional(
-                    &table,
-                    &id,
-                    "release_below_fill",
-                    Domain::Share,
-                )?,
+                release_below_fill,
                 max_release_tpm: builder.optional(
                     &table,
                     &id,
