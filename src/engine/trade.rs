@@ -707,6 +707,27 @@ mod tests {
     }
 
     #[test]
+    fn the_licence_base_is_the_unrestricted_ask_uncapped() {
+        // Buyer 1 wants 50 t and supplier 0 has 10: the unrestricted ask
+        // `U w / sum w` is all 50 t (MODEL.md does not cap it at `E`), so
+        // a licence at approval 0.5 allows 25 t and only the supplier's 10 t
+        // limit the link (capped, the base would have allowed 5).
+        let (supply, need) = ([10.0, 0.0], [0.0, 50.0]);
+        let mut out = [0.0; 4];
+        Trader::unrestricted_asks(&supply, &need, 10.0, &mut out);
+        assert_eq!(out[1], 50.0);
+        // Buyer 0 wants nothing, so asks nothing.
+        assert_eq!(out[0], 0.0);
+        // Home weight: buyer 0 weighs itself 10 to 1 against supplier 1.
+        let mut out = [0.0; 4];
+        Trader::unrestricted_asks(&[10.0, 10.0], &[11.0, 0.0], 10.0, &mut out);
+        assert!(
+            (out[0] - 10.0).abs() < 1e-12 && (out[2] - 1.0).abs() < 1e-12,
+            "{out:?}"
+        );
+    }
+
+    #[test]
     fn a_quota_caps_shipments_to_its_destinations() {
         let nc = 3;
         let mut links = free(nc);
