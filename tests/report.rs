@@ -255,12 +255,35 @@ fn json_has_every_key_of_the_schema() {
     assert_eq!(json["manifest"]["focus"]["outcome"], "shortfall");
 }
 
+/// Every path in `value` whose value is `null`.
+fn null_paths(value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Null => out.push(at.to_string()),
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                null_paths(v, &format!("{at}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                null_paths(v, &format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[test]
-fn json_has_no_nulls_even_without_trials() {
+fn json_has_no_nulls_but_undefined_recovery_medians() {
     let scenario = export_ban();
-    let empty = report_for(&scenario, 0);
-    let text = serde_json::to_string(&empty).expect("serialisable");
-    assert!(!text.contains("null"), "{text}");
+    // Without trials nothing was short, so no recovery median is defined.
+    let empty = serde_json::to_value(report_for(&scenario, 0)).expect("serialisable");
+    let mut nulls = Vec::new();
+    null_paths(&empty, "", &mut nulls);
+    assert_eq!(nulls.len(), scenario.report.len(), "{nulls:?}");
+    assert!(nulls
+        .iter()
+        .all(|p| p.ends_with(".shortfall.recovery_median_months")));
     let full = serde_json::to_string(&report_for(&scenario, 50)).expect("serialisable");
     assert!(!full.contains("null"));
 }
@@ -334,6 +357,32 @@ start_month = 1
         .iter()
         .any(|l| l.starts_with("licences are approved as a share of asks")));
     assert!(!ban.limits.iter().any(|l| l.starts_with("licences")));
+}
+
+#[test]
+fn a_focus_outcome_that_never_varies_is_named_in_the_limits() {
+    let scenario = export_ban();
+    let report = |focus: Option<f64>| {
+        let mut stats = RunStatistics::new(&scenario);
+        for t in 0..20 {
+            let mut r = record(&scenario, t);
+            if let Some(x) = focus {
+                r.focus = x;
+            }
+            stats.add(&r);
+        }
+        Report::new(&scenario, &stats, Manifest::new(2, 64))
+    };
+    let constant = report(Some(0.0));
+    assert!(
+        constant.limits.iter().any(|l| l
+            == "the focus outcome (shortfall of USA ndfeb_magnet) is 0 in every trial, so the rank correlations are 0 and rank nothing: choose another focus"),
+        "{:?}",
+        constant.limits
+    );
+    assert!(constant.sensitivity.iter().all(|s| s.spearman == 0.0));
+    let varying = report(None);
+    assert!(!varying.limits.iter().any(|l| l.contains("focus outcome")));
 }
 
 #[test]

@@ -371,13 +371,13 @@ fn merge_refuses_partials_of_different_versions() {
 
     let newer = f.dir.join("newer-format");
     rewrite(&f.parts[1], &newer, |body| {
-        body.replacen("shortfall-partial 1\n", "shortfall-partial 2\n", 1)
+        body.replacen("shortfall-partial 2\n", "shortfall-partial 3\n", 1)
     });
     assert_refused(
         "format-version",
         &[&f.parts[0], &newer, &f.parts[2]],
         &[&newer],
-        "format version 2",
+        "format version 3",
     );
 }
 

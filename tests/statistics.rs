@@ -266,14 +266,30 @@ fn summaries_match_direct_computation() {
     assert_eq!(s.unserved_t.p95, quantile(&unserved, 0.95));
     assert_eq!(s.unserved_cvar95_t, cvar(&unserved, 0.95));
 
+    // The loss is not clipped, and shares are means of per-trial shares.
     let loss = e
         .iter()
-        .map(|r| (r.normal_demand_t - r.served_t).max(0.0))
+        .map(|r| r.normal_demand_t - r.served_t)
         .sum::<f64>()
         / n;
     let normal = e.iter().map(|r| r.normal_demand_t).sum::<f64>() / n;
-    assert!((s.loss_mean_t - loss).abs() <= 1e-9 * loss);
-    assert!((s.loss_share - loss / normal).abs() <= 1e-9);
+    let served = e.iter().map(|r| r.served_t).sum::<f64>() / n;
+    assert!((s.loss_mean_t - loss).abs() <= 1e-9 * normal);
+    assert!((s.loss_mean_t - (s.normal_demand_mean_t - s.served_mean_t)).abs() <= 1e-9 * normal);
+    assert!((s.served_mean_t - served).abs() <= 1e-9 * served);
+    let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
+    let loss_share = e
+        .iter()
+        .map(|r| share(r.normal_demand_t - r.served_t, r.normal_demand_t))
+        .sum::<f64>()
+        / n;
+    assert!((s.loss_share - loss_share).abs() <= 1e-12);
+    let unserved_share = e
+        .iter()
+        .map(|r| share(r.unserved_t, r.demand_t))
+        .sum::<f64>()
+        / n;
+    assert!((s.unserved_share_mean - unserved_share).abs() <= 1e-12);
 
     let mut recovered: Vec<f64> = e
         .iter()
@@ -282,12 +298,29 @@ fn summaries_match_direct_computation() {
         .collect();
     recovered.sort_by(f64::total_cmp);
     assert_eq!(s.recovered_trials as usize, recovered.len());
-    assert_eq!(s.recovery_median_months, Some(quantile(&recovered, 0.5)));
     let censored = e
         .iter()
         .filter(|r| r.months_short > 0 && r.recovery_months.is_none())
         .count();
     assert_eq!(s.censored_trials as usize, censored);
+    // The median over all short trials, the censored ones longest: defined
+    // while fewer than half are censored.
+    let mut all = recovered.clone();
+    all.extend(std::iter::repeat_n(f64::INFINITY, censored));
+    let half = all.len() / 2;
+    let median = match all.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => all[half],
+        _ => (all[half - 1] + all[half]) / 2.0,
+    };
+    assert_eq!(
+        s.recovery_median_months,
+        median.is_finite().then_some(median)
+    );
+    assert!(
+        censored > 0 && recovered.len() > censored,
+        "both kinds are tested"
+    );
     assert!(close(s.censored_share, censored as f64 / short as f64));
 
     let choke = e.iter().filter(|r| r.reached_choke).count();

@@ -1496,7 +1496,15 @@ impl Simulation {
             let delta = delta.min(ln_m - b_new).max(0.0);
             self.delta[cell] = delta;
             self.b[cell] = ln_m - delta;
-            self.m[cell] = math::exp(self.b[cell] + self.delta[cell]);
+            // At a bound the multiple is the bound itself, not `exp(ln m_max)`
+            // a rounding away, so that a peak at the choke reads as one.
+            self.m[cell] = if ln_m >= ln_max {
+                m_max
+            } else if ln_m <= ln_min {
+                m_min
+            } else {
+                math::exp(self.b[cell] + self.delta[cell])
+            };
             self.ln_pbar[cell] += (ln_m - self.ln_pbar[cell]) / tau;
         }
 
@@ -1622,7 +1630,7 @@ impl Simulation {
         let focus = &record.entries[model.focus_tracked];
         record.focus = match scenario.focus.outcome {
             Outcome::Shortfall => focus.unserved_t,
-            Outcome::Loss => (focus.normal_demand_t - focus.served_t).max(0.0),
+            Outcome::Loss => focus.normal_demand_t - focus.served_t,
             Outcome::PeakPrice => focus.peak_price,
             Outcome::MonthsShort => f64::from(focus.months_short),
         };

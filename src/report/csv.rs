@@ -28,7 +28,8 @@ impl Report {
         for result in &self.results {
             let (c, p) = (result.country.as_str(), result.product.as_str());
             for (statistic, value) in entry_statistics(result) {
-                shortfall.row(&[c, p, statistic, &number(value)]);
+                // An undefined statistic is an empty cell.
+                shortfall.row(&[c, p, statistic, &value.map_or(String::new(), number)]);
             }
             for m in &result.price.fan {
                 let month = m.month.to_string();
@@ -85,37 +86,42 @@ impl Report {
     }
 }
 
-/// Every scalar of a result, named as in the JSON (price scalars prefixed).
-fn entry_statistics(r: &EntryResult) -> Vec<(&'static str, f64)> {
+/// Every scalar of a result, named as in the JSON (price scalars prefixed);
+/// `None` where the JSON has `null`.
+fn entry_statistics(r: &EntryResult) -> Vec<(&'static str, Option<f64>)> {
     let s = &r.shortfall;
     let p = &r.price;
+    let count = |n: u32| Some(f64::from(n));
     vec![
-        ("probability", s.probability),
-        ("mean_tonnes", s.mean_tonnes),
-        ("p5_tonnes", s.p5_tonnes),
-        ("p50_tonnes", s.p50_tonnes),
-        ("p95_tonnes", s.p95_tonnes),
-        ("cvar95_tonnes", s.cvar95_tonnes),
-        ("mean_share_of_demand", s.mean_share_of_demand),
-        ("stderr_tonnes", s.stderr_tonnes),
-        ("mean_loss_tonnes", s.mean_loss_tonnes),
-        ("mean_loss_share", s.mean_loss_share),
-        ("months_short_mean", s.months_short_mean),
-        ("worst_month_mean_tonnes", s.worst_month_mean_tonnes),
+        ("probability", Some(s.probability)),
+        ("mean_tonnes", Some(s.mean_tonnes)),
+        ("p5_tonnes", Some(s.p5_tonnes)),
+        ("p50_tonnes", Some(s.p50_tonnes)),
+        ("p95_tonnes", Some(s.p95_tonnes)),
+        ("cvar95_tonnes", Some(s.cvar95_tonnes)),
+        ("mean_share_of_demand", Some(s.mean_share_of_demand)),
+        ("stderr_tonnes", Some(s.stderr_tonnes)),
+        ("mean_loss_tonnes", Some(s.mean_loss_tonnes)),
+        ("mean_loss_share", Some(s.mean_loss_share)),
+        ("months_short_mean", Some(s.months_short_mean)),
+        ("worst_month_mean_tonnes", Some(s.worst_month_mean_tonnes)),
         ("recovery_median_months", s.recovery_median_months),
-        ("recovery_censored_share", s.recovery_censored_share),
-        ("idle_input_mean_tonnes", s.idle_input_mean_tonnes),
-        ("short_trials", f64::from(s.short_trials)),
-        ("recovered_trials", f64::from(s.recovered_trials)),
-        ("censored_trials", f64::from(s.censored_trials)),
-        ("mean_normal_demand_tonnes", s.mean_normal_demand_tonnes),
-        ("mean_served_tonnes", s.mean_served_tonnes),
-        ("price_reference_usd_per_kg", p.reference_usd_per_kg),
-        ("price_choke_multiple", p.choke_multiple),
-        ("price_peak_multiple_p5", p.peak_multiple.p5),
-        ("price_peak_multiple_p50", p.peak_multiple.p50),
-        ("price_peak_multiple_p95", p.peak_multiple.p95),
-        ("price_choke_share", p.choke_share),
+        ("recovery_censored_share", Some(s.recovery_censored_share)),
+        ("idle_input_mean_tonnes", Some(s.idle_input_mean_tonnes)),
+        ("short_trials", count(s.short_trials)),
+        ("recovered_trials", count(s.recovered_trials)),
+        ("censored_trials", count(s.censored_trials)),
+        (
+            "mean_normal_demand_tonnes",
+            Some(s.mean_normal_demand_tonnes),
+        ),
+        ("mean_served_tonnes", Some(s.mean_served_tonnes)),
+        ("price_reference_usd_per_kg", Some(p.reference_usd_per_kg)),
+        ("price_choke_multiple", Some(p.choke_multiple)),
+        ("price_peak_multiple_p5", Some(p.peak_multiple.p5)),
+        ("price_peak_multiple_p50", Some(p.peak_multiple.p50)),
+        ("price_peak_multiple_p95", Some(p.peak_multiple.p95)),
+        ("price_choke_share", Some(p.choke_share)),
     ]
 }
 

@@ -161,9 +161,11 @@ pub struct ShortfallResult {
     /// Mean unserved tonnes in a trial's worst month (0 when never short).
     pub worst_month_mean_tonnes: f64,
     /// Median months from the first short month to the start of three months
-    /// in a row at least 95% served, over the trials that recovered; 0 when
-    /// none did (see `recovered_trials`).
-    pub recovery_median_months: f64,
+    /// in a row at least 95% served, over the short trials, those that never
+    /// recover counted as longest; `null` when no trial was short or half or
+    /// more of the short trials never recover (the median lies beyond the
+    /// horizon).
+    pub recovery_median_months: Option<f64>,
     /// Share of the short trials that never recovered within the horizon
     /// (censored); 0 when no trial was short.
     pub recovery_censored_share: f64,
@@ -504,7 +506,7 @@ fn shortfall_result(s: &EntrySummary) -> ShortfallResult {
         mean_loss_share: finite(s.loss_share),
         months_short_mean: finite(s.months_short_mean),
         worst_month_mean_tonnes: finite(s.worst_month_mean_t),
-        recovery_median_months: s.recovery_median_months.map_or(0.0, finite),
+        recovery_median_months: s.recovery_median_months.map(finite),
         recovery_censored_share: finite(s.censored_share),
         idle_input_mean_tonnes: finite(s.idle_input_mean_t),
         short_trials: s.short_trials,
@@ -609,6 +611,19 @@ fn limits(scenario: &Scenario, stats: &RunStatistics) -> Vec<String> {
         limits.push(format!(
             "rank correlations use the first {} trials (standard error of each about 0.004)",
             grouped_int(SENSITIVITY_TRIALS)
+        ));
+    }
+    // A focus outcome that never varies (a shortfall that never happens, say)
+    // ranks nothing: every correlation is 0 and says nothing.
+    let focus = stats.focus_outcomes();
+    if focus.len() > 1 && focus.iter().all(|&x| x == focus[0]) {
+        let f = &scenario.focus;
+        limits.push(format!(
+            "the focus outcome ({} of {} {}) is {} in every trial, so the rank correlations are 0 and rank nothing: choose another focus",
+            f.outcome.name().replace('_', " "),
+            country_id(&scenario.world, f.country),
+            product_id(&scenario.world, f.product),
+            focus[0]
         ));
     }
     if stats.mismatched_records() > 0 {

@@ -13,7 +13,7 @@
 //! with `\`, newline and carriage return escaped as `\\`, `\n`, `\r`.
 //!
 //! ```text
-//! shortfall-partial 1                 format tag and version (FORMAT_VERSION)
+//! shortfall-partial 2                 format tag and version (FORMAT_VERSION)
 //! crate_version 0.1.0                 the shortfall that wrote it
 //! scenario_hash 5c0f...               FNV-1a 64 of the scenario text
 //! world_hash 9a31...                  FNV-1a 64 of the world text
@@ -55,7 +55,7 @@ use crate::world::{fnv1a64, World, WorldError};
 pub const FORMAT_TAG: &str = "shortfall-partial";
 
 /// The version of the partial format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Why a partial could not be written, read, or merged with others.
 #[derive(Debug, thiserror::Error)]

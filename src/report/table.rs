@@ -160,21 +160,22 @@ fn entry_block(f: &mut fmt::Formatter<'_>, r: &EntryResult) -> fmt::Result {
     )?;
     let (recovery, note) = if s.short_trials == 0 {
         ("-".to_string(), "never short".to_string())
-    } else if s.recovered_trials == 0 {
+    } else if let Some(median) = s.recovery_median_months {
         (
-            "never".to_string(),
+            // Display drops a trailing `.0`: `7 months`, `7.5 months`.
+            format!("{median} months"),
             format!(
-                "all {} short trials censored",
-                grouped(f64::from(s.short_trials))
+                "median; {} of short trials never recover",
+                percent(s.recovery_censored_share)
             ),
         )
     } else {
         (
-            // Display drops a trailing `.0`: `7 months`, `7.5 months`.
-            format!("{} months", s.recovery_median_months),
+            "beyond the horizon".to_string(),
             format!(
-                "median; {} of short trials never recover",
-                percent(s.recovery_censored_share)
+                "median; {} of {} short trials never recover",
+                percent(s.recovery_censored_share),
+                grouped(f64::from(s.short_trials))
             ),
         )
     };

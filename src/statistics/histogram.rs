@@ -50,6 +50,10 @@ pub const MAX_BINS: usize = 1 << 14;
 #[derive(Clone, Debug)]
 pub struct Histogram {
     lo: f64,
+    /// The upper end exactly as given, so that a value at it (a price at its
+    /// choke, `ln m_max`) is a point mass at the bound, not in the last bin
+    /// because `lo + width * bins` rounded a hair above it.
+    hi: f64,
     width: f64,
     bins: usize,
     /// Counts per bin; empty until the first value inside `lo..hi` arrives,
@@ -78,16 +82,17 @@ impl Histogram {
         };
         let lo_ok = if lo.is_finite() { lo } else { 0.0 };
         let range = hi - lo_ok;
-        let (bins, width) = if range.is_finite() && range > 0.0 {
+        let (bins, width, hi) = if range.is_finite() && range > 0.0 {
             let wanted = (range / max_width).ceil();
             // `wanted` is finite and >= 1 here; the cast saturates anyway.
             let bins = (wanted as usize).clamp(1, MAX_BINS);
-            (bins, range / bins as f64)
+            (bins, range / bins as f64, hi)
         } else {
-            (1, max_width)
+            (1, max_width, lo_ok + max_width)
         };
         Histogram {
             lo: lo_ok,
+            hi,
             width,
             bins,
             counts: Vec::new(),
@@ -106,7 +111,7 @@ impl Histogram {
 
     /// The upper end of the range.
     pub fn hi(&self) -> f64 {
-        self.lo + self.width * self.bins as f64
+        self.hi
     }
 
     /// The width of one bin.
@@ -184,15 +189,17 @@ impl Histogram {
     /// bin for bin.
     pub(crate) fn same_shape(&self, other: &Histogram) -> bool {
         self.lo.to_bits() == other.lo.to_bits()
+            && self.hi.to_bits() == other.hi.to_bits()
             && self.width.to_bits() == other.width.to_bits()
             && self.bins == other.bins
     }
 
-    /// Writes the histogram as one line: `hist LO WIDTH BINS BELOW ABOVE
+    /// Writes the histogram as one line: `hist LO HI WIDTH BINS BELOW ABOVE
     /// INSIDE MIN MAX` and then `K:COUNT` for every bin `K` with a count.
     pub(crate) fn encode(&self, enc: &mut Encoder<'_>) {
         enc.tag("hist")
             .f64(self.lo)
+            .f64(self.hi)
             .f64(self.width)
             .u64(self.bins as u64)
             .u64(u64::from(self.below))
@@ -212,6 +219,7 @@ impl Histogram {
     pub(crate) fn decode<R: BufRead>(dec: &mut Decoder<R>) -> Result<Histogram, DecodeError> {
         let mut f = dec.expect("hist")?;
         let lo = f.f64()?;
+        let hi = f.f64()?;
         let width = f.f64()?;
         let bins = f.usize()?;
         let below = f.u32()?;
@@ -219,8 +227,13 @@ impl Histogram {
         let inside = f.u32()?;
         let min = f.f64()?;
         let max = f.f64()?;
-        let shape_ok = lo.is_finite() && width.is_finite() && width > 0.0;
-        if !shape_ok || !(1..=MAX_BINS).contains(&bins) {
+        // `hi` is `lo + width * bins` up to rounding.
+        let shape_ok = lo.is_finite()
+            && width.is_finite()
+            && width > 0.0
+            && (1..=MAX_BINS).contains(&bins)
+            && (hi - (lo + width * bins as f64)).abs() <= 1e-9 * (1.0 + hi.abs());
+        if !shape_ok {
             return Err(f.error("a histogram with an impossible range"));
         }
         let mut counts = Vec::new();
@@ -244,6 +257,7 @@ impl Histogram {
         f.end()?;
         Ok(Histogram {
             lo,
+            hi,
             width,
             bins,
             counts,

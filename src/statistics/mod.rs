@@ -389,18 +389,19 @@ pub struct EntrySummary {
     /// Monte Carlo standard error of `unserved_mean_t`: sample standard
     /// deviation (n - 1) over `sqrt(n)`; 0 with fewer than two trials.
     pub unserved_stderr_t: f64,
-    /// Mean over trials of `unserved_t / normal_demand_t` (a trial without
-    /// normal demand counts 0).
+    /// Mean over trials of `unserved_t / demand_t`, the share of final
+    /// demand left unserved (a trial without demand counts 0).
     pub unserved_share_mean: f64,
     /// Mean cumulative normal demand, t.
     pub normal_demand_mean_t: f64,
     /// Mean cumulative final demand served, t.
     pub served_mean_t: f64,
-    /// Mean of `max(0, normal_demand_t - served_t)`: the loss, which counts
-    /// buyers priced out as well as buyers rationed.
+    /// Mean of `normal_demand_t - served_t`: the loss, which counts buyers
+    /// priced out as well as buyers rationed (negative where buyers took
+    /// more than normal demand, in a glut).
     pub loss_mean_t: f64,
-    /// `loss_mean_t / normal_demand_mean_t` (0 without normal demand): the
-    /// share of normal demand lost, a ratio of means.
+    /// Mean over trials of `loss / normal demand` (a trial without normal
+    /// demand counts 0), as the unserved share.
     pub loss_share: f64,
     /// Mean number of short months.
     pub months_short_mean: f64,
@@ -412,9 +413,10 @@ pub struct EntrySummary {
     /// Short trials that never recovered: their recovery time is censored at
     /// the horizon.
     pub censored_trials: u32,
-    /// Median recovery time over the trials that recovered, months (`None`
-    /// when none did). Censored trials are left out, so read it with
-    /// `censored_share`.
+    /// Median recovery time of the short trials, months, those that never
+    /// recovered counted as longer than any that did (censored at the
+    /// horizon); `None` when no trial was short or the median falls among
+    /// the censored ones (half or more never recovered).
     pub recovery_median_months: Option<f64>,
     /// `censored_trials / short_trials` (0 when no trial was short).
     pub censored_share: f64,
@@ -444,10 +446,13 @@ struct EntryStatistics {
     unserved_t: Vec<f64>,
     peak_price: PeakHistogram,
     short_trials: u32,
+    /// Per trial `unserved / demand`, summed.
     unserved_share: ExactSum,
     normal_demand_t: ExactSum,
     served_t: ExactSum,
     loss_t: ExactSum,
+    /// Per trial `loss / normal demand`, summed.
+    loss_share: ExactSum,
     months_short: u64,
     worst_month_t: ExactSum,
     idle_input_t: ExactSum,
@@ -473,6 +478,7 @@ impl EntryStatistics {
             normal_demand_t: ExactSum::default(),
             served_t: ExactSum::default(),
             loss_t: ExactSum::default(),
+            loss_share: ExactSum::default(),
             months_short: 0,
             worst_month_t: ExactSum::default(),
             idle_input_t: ExactSum::default(),
@@ -488,14 +494,17 @@ impl EntryStatistics {
         self.peak_price.add(e.peak_price);
         let short = e.was_short();
         self.short_trials = self.short_trials.saturating_add(u32::from(short));
-        self.unserved_share.add(if e.normal_demand_t > 0.0 {
-            e.unserved_t / e.normal_demand_t
-        } else {
-            0.0
-        });
+        // Shares are per trial, then averaged; a trial without demand
+        // counts 0.
+        let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
+        self.unserved_share.add(share(e.unserved_t, e.demand_t));
         self.normal_demand_t.add(e.normal_demand_t);
         self.served_t.add(e.served_t);
-        self.loss_t.add((e.normal_demand_t - e.served_t).max(0.0));
+        // Not clipped: a trial whose buyers took more than normal demand
+        // (cheap goods in a glut) has a negative loss, a gain.
+        let loss = e.normal_demand_t - e.served_t;
+        self.loss_t.add(loss);
+        self.loss_share.add(share(loss, e.normal_demand_t));
         self.months_short = self.months_short.saturating_add(u64::from(e.months_short));
         self.worst_month_t.add(e.worst_month_t);
         self.idle_input_t.add(e.idle_input_t);
@@ -523,6 +532,7 @@ impl EntryStatistics {
         self.normal_demand_t.merge(&later.normal_demand_t);
         self.served_t.merge(&later.served_t);
         self.loss_t.merge(&later.loss_t);
+        self.loss_share.merge(&later.loss_share);
         self.months_short = self.months_short.saturating_add(later.months_short);
         self.worst_month_t.merge(&later.worst_month_t);
         self.idle_input_t.merge(&later.idle_input_t);
@@ -566,12 +576,13 @@ impl EntryStatistics {
     }
 
     /// The exact sums, in the order they are written.
-    fn sums(&self) -> [&ExactSum; 6] {
+    fn sums(&self) -> [&ExactSum; 7] {
         [
             &self.unserved_share,
             &self.normal_demand_t,
             &self.served_t,
             &self.loss_t,
+            &self.loss_share,
             &self.worst_month_t,
             &self.idle_input_t,
         ]
@@ -592,6 +603,7 @@ impl EntryStatistics {
         let normal_demand_t = ExactSum::decode(dec)?;
         let served_t = ExactSum::decode(dec)?;
         let loss_t = ExactSum::decode(dec)?;
+        let loss_share = ExactSum::decode(dec)?;
         let worst_month_t = ExactSum::decode(dec)?;
         let idle_input_t = ExactSum::decode(dec)?;
         let mut f = dec.expect("recovery")?;
@@ -609,6 +621,7 @@ impl EntryStatistics {
             normal_demand_t,
             served_t,
             loss_t,
+            loss_share,
             months_short,
             worst_month_t,
             idle_input_t,
@@ -672,11 +685,7 @@ impl EntryStatistics {
             normal_demand_mean_t,
             served_mean_t: mean(&self.served_t),
             loss_mean_t,
-            loss_share: if normal_demand_mean_t > 0.0 {
-                loss_mean_t / normal_demand_mean_t
-            } else {
-                0.0
-            },
+            loss_share: mean(&self.loss_share),
             months_short_mean: if trials == 0 {
                 0.0
             } else {
@@ -685,7 +694,7 @@ impl EntryStatistics {
             worst_month_mean_t: mean(&self.worst_month_t),
             recovered_trials,
             censored_trials: self.censored_trials,
-            recovery_median_months: count_median(&self.recovery_months),
+            recovery_median_months: censored_median(&self.recovery_months, self.censored_trials),
             censored_share: share(self.censored_trials, self.short_trials),
             idle_input_mean_t: mean(&self.idle_input_t),
             peak_price: Spread {
@@ -699,8 +708,20 @@ impl EntryStatistics {
                 .iter()
                 .zip(0..)
                 .map(|(h, month)| {
+                    // A quantile at a bound is the bound itself, not
+                    // `exp(ln m_max)` a rounding away from it.
+                    let (m_min, m_max) = self.peak_price.bounds();
+                    let multiple = |l: f64| {
+                        if l >= h.hi() {
+                            m_max
+                        } else if l <= h.lo() {
+                            m_min
+                        } else {
+                            math::exp(l)
+                        }
+                    };
                     let [p5, p25, p50, p75, p95] =
-                        FAN_QUANTILES.map(|q| h.quantile(q).map_or(0.0, math::exp));
+                        FAN_QUANTILES.map(|q| h.quantile(q).map_or(0.0, multiple));
                     FanMonth {
                         month,
                         p5,
@@ -715,24 +736,30 @@ impl EntryStatistics {
     }
 }
 
-/// The type-7 median of a sample of whole numbers given by their counts
-/// (`counts[k]` values equal to `k`); `None` when empty. Exact: no binning.
-fn count_median(counts: &[u32]) -> Option<f64> {
-    let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
-    let last = n.checked_sub(1)?;
+/// The median (type 7) of values given as counts per whole number, `counts[k]`
+/// of value `k`, with `censored` more values known only to exceed them all:
+/// `None` when there are no values or the median needs a censored one.
+///
+/// ```text
+/// counts [0, 2, 1] (1, 1, 2) and 1 censored: the median of 1, 1, 2, >2 is 1.5
+/// counts [0, 1] (1) and 1 censored: the median of 1, >1 needs the censored: None
+/// ```
+fn censored_median(counts: &[u32], censored: u32) -> Option<f64> {
+    let known: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+    let last = (known + u64::from(censored)).checked_sub(1)?;
     let value_at = |rank: u64| {
         let mut before = 0;
         for (k, &c) in counts.iter().enumerate() {
             before += u64::from(c);
             if rank < before {
-                return k as f64;
+                return Some(k as f64);
             }
         }
-        counts.len().saturating_sub(1) as f64
+        None
     };
-    let low = value_at(last / 2);
+    let low = value_at(last / 2)?;
     Some(if last % 2 == 1 {
-        (low + value_at(last / 2 + 1)) / 2.0
+        (low + value_at(last / 2 + 1)?) / 2.0
     } else {
         low
     })
@@ -1173,4 +1200,24 @@ fn medians(hists: &[Vec<Histogram>]) -> Vec<ShareRow> {
         .iter()
         .map(|row| row.iter().map(|h| h.quantile(0.5).unwrap_or(0.0)).collect())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::censored_median;
+
+    #[test]
+    fn the_censored_median_counts_never_recovered_as_longest() {
+        // 1, 1, 2 and one beyond: type 7 median of four is between 1 and 2.
+        assert_eq!(censored_median(&[0, 2, 1], 1), Some(1.5));
+        // 1 and one beyond: the median needs the censored value.
+        assert_eq!(censored_median(&[0, 1], 1), None);
+        // Odd count: 0, 3, 3, 5, >5 has median 3.
+        assert_eq!(censored_median(&[1, 0, 0, 2, 0, 1], 1), Some(3.0));
+        // No censored values: the plain median.
+        assert_eq!(censored_median(&[0, 1, 0, 1], 0), Some(2.0));
+        // Nothing at all, or only censored values.
+        assert_eq!(censored_median(&[0, 0], 0), None);
+        assert_eq!(censored_median(&[0, 0], 3), None);
+    }
 }

@@ -84,6 +84,11 @@ impl PeakHistogram {
         self.max = self.max.max(other.max);
     }
 
+    /// The central price bounds `(m_min, m_max)` the histogram was made for.
+    pub(crate) fn bounds(&self) -> (f64, f64) {
+        (self.m_min, self.m_max)
+    }
+
     /// Peaks counted.
     pub(crate) fn count(&self) -> u64 {
         self.within.count() + self.beyond.count()
