@@ -450,6 +450,34 @@ fn median_shares_are_exact_at_zero_and_close_inside() {
     }
 }
 
+/// MODEL.md section 6 asks for the HHI as a median over trials: each
+/// trial's HHI, then the median. It is not the HHI of the median shares: of
+/// three trials where one country makes everything, then the other, then
+/// both half, every trial but one is a monopoly (HHI 10,000), while the
+/// median shares are 0.5 and 0.5 (HHI 5,000).
+#[test]
+fn the_hhi_is_the_median_of_each_trials_not_that_of_the_median_shares() {
+    let scenario = export_ban();
+    let mut stats = RunStatistics::new(&scenario);
+    for (t, split) in [(1.0, 0.0), (0.0, 1.0), (0.5, 0.5)].into_iter().enumerate() {
+        let mut record = synthetic_record(&scenario, t as u32);
+        for row in record.shares_first.iter_mut() {
+            row.iter_mut().for_each(|s| *s = 0.0);
+            (row[0], row[1]) = split;
+        }
+        stats.add(&record);
+    }
+    for (row, &hhi) in stats
+        .median_shares_first()
+        .iter()
+        .zip(&stats.median_hhi_first())
+    {
+        // Median shares, within a bin of 0.001.
+        assert!((row[0] - 0.5).abs() <= 0.001 && (row[1] - 0.5).abs() <= 0.001);
+        assert!((hhi - 10_000.0).abs() <= 1.0, "median HHI {hhi}");
+    }
+}
+
 #[test]
 fn spearman_by_parameter_follows_the_focus() {
     let scenario = export_ban();

@@ -218,8 +218,9 @@ pub struct ConcentrationRow {
 /// Output shares in one month.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ShareSnapshot {
-    /// HHI (0..10,000) of the median shares. The medians are taken cell by
-    /// cell, so they need not sum to exactly 1.
+    /// HHI (0..10,000): the median over trials of each trial's HHI, within
+    /// a point. (Not the HHI of the median shares below, which are taken
+    /// country by country and need not sum to exactly 1.)
     pub hhi: f64,
     /// Countries with a positive median share, largest first (ties in world
     /// order).
@@ -418,16 +419,16 @@ impl Report {
             })
             .collect();
 
-        let first = stats.median_shares_first();
-        let last = stats.median_shares_last();
+        let (first, last) = (stats.median_shares_first(), stats.median_shares_last());
+        let (hhi_first, hhi_last) = (stats.median_hhi_first(), stats.median_hhi_last());
         let concentration = share_rows(world)
             .into_iter()
-            .zip(first.iter().zip(&last))
-            .map(|((kind, name), (first, last))| ConcentrationRow {
+            .enumerate()
+            .map(|(k, (kind, name))| ConcentrationRow {
                 kind,
                 name: name.to_string(),
-                first: snapshot(world, first),
-                last: snapshot(world, last),
+                first: snapshot(world, &first[k], hhi_first[k]),
+                last: snapshot(world, &last[k], hhi_last[k]),
             })
             .collect();
 
@@ -530,8 +531,8 @@ fn grouped_int(n: u32) -> String {
     out
 }
 
-/// Positive median shares, largest first, and their HHI.
-fn snapshot(world: &World, row: &[f64]) -> ShareSnapshot {
+/// Positive median shares, largest first, and the median HHI.
+fn snapshot(world: &World, row: &[f64], hhi: f64) -> ShareSnapshot {
     let mut shares: Vec<Share> = world
         .countries
         .iter()
@@ -544,10 +545,6 @@ fn snapshot(world: &World, row: &[f64]) -> ShareSnapshot {
         .collect();
     // Stable: equal shares keep world order.
     shares.sort_by(|a, b| b.share.total_cmp(&a.share));
-    let hhi = shares
-        .iter()
-        .map(|s| (100.0 * s.share) * (100.0 * s.share))
-        .sum();
     ShareSnapshot {
         hhi: finite(hhi),
         shares,

@@ -85,6 +85,10 @@ pub const PRICE_BIN_WIDTH: f64 = 0.01;
 /// [`Histogram`]).
 pub const SHARE_BINS: usize = 1000;
 
+/// Width of an HHI bin, in HHI points (of 10,000): a median HHI is within a
+/// point of the sample median.
+pub const HHI_BIN: f64 = 1.0;
+
 /// Trials whose uncertain parameter values are kept for the rank
 /// correlations: the first 65,536 (2^16) of a run, by trial index.
 ///
@@ -818,6 +822,10 @@ pub struct RunStatistics {
     /// `[row][country]`, in the order of [`share_rows`].
     shares_first: Vec<Vec<Histogram>>,
     shares_last: Vec<Vec<Histogram>>,
+    /// Per row of [`share_rows`], each trial's HHI (0..10,000), in bins of
+    /// [`HHI_BIN`] points.
+    hhi_first: Vec<Histogram>,
+    hhi_last: Vec<Histogram>,
     /// Records whose shape did not match the scenario's.
     mismatched: u32,
 }
@@ -860,6 +868,7 @@ impl RunStatistics {
                 vec![Histogram::new(0.0, 1.0, 1.0 / SHARE_BINS as f64); world.countries.len()];
             vec![row; share_rows(world).len()]
         };
+        let hhi = || vec![Histogram::new(0.0, 10_000.0, HHI_BIN); share_rows(world).len()];
         RunStatistics {
             trials: 0,
             horizon_months: scenario.horizon_months,
@@ -869,6 +878,8 @@ impl RunStatistics {
             split_gaps,
             shares_first: shares(),
             shares_last: shares(),
+            hhi_first: hhi(),
+            hhi_last: hhi(),
             mismatched: 0,
         }
     }
@@ -911,14 +922,23 @@ impl RunStatistics {
                 h.add(math::ln(gap));
             }
         }
-        for (hists, rows) in [
-            (&mut self.shares_first, &record.shares_first),
-            (&mut self.shares_last, &record.shares_last),
+        for (hists, hhis, rows) in [
+            (
+                &mut self.shares_first,
+                &mut self.hhi_first,
+                &record.shares_first,
+            ),
+            (
+                &mut self.shares_last,
+                &mut self.hhi_last,
+                &record.shares_last,
+            ),
         ] {
-            for (hist_row, row) in hists.iter_mut().zip(rows) {
+            for ((hist_row, hhi), row) in hists.iter_mut().zip(hhis.iter_mut()).zip(rows) {
                 for (h, &share) in hist_row.iter_mut().zip(row) {
                     h.add(share);
                 }
+                hhi.add(row.iter().map(|&s| (100.0 * s) * (100.0 * s)).sum());
             }
         }
     }
@@ -965,6 +985,14 @@ impl RunStatistics {
                 }
             }
         }
+        for (mine, theirs) in [
+            (&mut self.hhi_first, &later.hhi_first),
+            (&mut self.hhi_last, &later.hhi_last),
+        ] {
+            for (h, other) in mine.iter_mut().zip(theirs) {
+                h.merge(other);
+            }
+        }
     }
 
     /// Trials aggregated.
@@ -1006,6 +1034,8 @@ impl RunStatistics {
             && hists(&self.split_gaps, &other.split_gaps)
             && grid(&self.shares_first, &other.shares_first)
             && grid(&self.shares_last, &other.shares_last)
+            && hists(&self.hhi_first, &other.hhi_first)
+            && hists(&self.hhi_last, &other.hhi_last)
     }
 
     /// Writes the statistics in the text form of the `codec` module, every
@@ -1038,6 +1068,12 @@ impl RunStatistics {
                 for h in row {
                     h.encode(enc);
                 }
+            }
+        }
+        for (tag, row) in [("hhi_first", &self.hhi_first), ("hhi_last", &self.hhi_last)] {
+            enc.tag(tag).u64(row.len() as u64);
+            for h in row {
+                h.encode(enc);
             }
         }
     }
@@ -1081,6 +1117,10 @@ impl RunStatistics {
         };
         let shares_first = grid("shares_first")?;
         let shares_last = grid("shares_last")?;
+        let n = count(dec, "hhi_first")?;
+        let hhi_first = decode_list(dec, n, Histogram::decode)?;
+        let n = count(dec, "hhi_last")?;
+        let hhi_last = decode_list(dec, n, Histogram::decode)?;
 
         let per_trial_ok = focus.len() == trials as usize
             && entries
@@ -1104,6 +1144,8 @@ impl RunStatistics {
             split_gaps,
             shares_first,
             shares_last,
+            hhi_first,
+            hhi_last,
             mismatched,
         })
     }
@@ -1178,6 +1220,24 @@ impl RunStatistics {
     /// The same for the last month of the horizon.
     pub fn median_shares_last(&self) -> Vec<ShareRow> {
         medians(&self.shares_last)
+    }
+
+    /// Median over trials of each row's HHI (0..10,000) in month 0, rows
+    /// as [`share_rows`] orders them: the HHI of each trial's shares, then
+    /// the median, within [`HHI_BIN`] (0 with no trials).
+    pub fn median_hhi_first(&self) -> Vec<f64> {
+        self.hhi_first
+            .iter()
+            .map(|h| h.quantile(0.5).unwrap_or(0.0))
+            .collect()
+    }
+
+    /// The same for the last month of the horizon.
+    pub fn median_hhi_last(&self) -> Vec<f64> {
+        self.hhi_last
+            .iter()
+            .map(|h| h.quantile(0.5).unwrap_or(0.0))
+            .collect()
     }
 }
 
