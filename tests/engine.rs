@@ -369,33 +369,36 @@ fn shards_cover_the_trials_and_precision_stops_at_a_batch_boundary() {
 }
 
 #[test]
-fn a_cancelled_run_stops_between_groups_and_keeps_whole_batches() {
+fn a_cancelled_run_stops_between_batches_and_keeps_whole_batches() {
     use shortfall::engine::Stop;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     let s = scenario("export_ban");
-    let cancel = Arc::new(AtomicBool::new(false));
-    let options = RunOptions {
-        trials: Some(5000),
-        threads: Some(1),
-        cancel: Some(cancel.clone()),
-        ..RunOptions::default()
-    };
-    let result = engine::run_with_progress(&s, &options, |done| {
-        if done > 0 {
-            cancel.store(true, Ordering::Relaxed);
-        }
-    });
-    assert_eq!(result.stop, Stop::Cancelled);
-    let done = result.statistics.trials();
-    assert!(
-        done > 0 && done < 5000 && done % engine::BATCH_SIZE == 0,
-        "{done}"
-    );
-    // What it kept is exactly the first trials of a full run.
-    let first = engine::trial_records(&s, 0..done);
-    let focus: Vec<f64> = first.iter().map(|r| r.focus).collect();
-    assert_eq!(result.statistics.focus_outcomes(), &focus[..]);
+    // One thread folds by turns; two stream batches to the folding thread.
+    for threads in [1, 2] {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let options = RunOptions {
+            trials: Some(5000),
+            threads: Some(threads),
+            cancel: Some(cancel.clone()),
+            ..RunOptions::default()
+        };
+        let result = engine::run_with_progress(&s, &options, |done| {
+            if done > 0 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        });
+        assert_eq!(result.stop, Stop::Cancelled);
+        let done = result.statistics.trials();
+        assert!(
+            done > 0 && done < 5000 && done % engine::BATCH_SIZE == 0,
+            "{threads} threads: {done}"
+        );
+        // What it kept is exactly the first trials of a full run.
+        let first = engine::trial_records(&s, 0..done);
+        let focus: Vec<f64> = first.iter().map(|r| r.focus).collect();
+        assert_eq!(result.statistics.focus_outcomes(), &focus[..]);
+    }
 }
 
 /// Issue 6: every shipped scenario runs under the engine's own invariant checks

@@ -1,8 +1,9 @@
 //! The Monte Carlo engine (MODEL.md sections 2 and 3).
 //!
 //! [`run`] simulates a scenario's trials in parallel: trial indices are cut
-//! into fixed-size batches, threads simulate whole batches, and the trial
-//! records are folded into the statistics strictly in trial order. Since each
+//! into fixed-size batches, threads simulate whole batches, and the calling
+//! thread folds the trial records into the statistics strictly in trial
+//! order as the batches come in. Since each
 //! trial's randomness depends on `(seed, trial)` alone, the result is
 //! bit-identical whatever the number of threads. [`replay`] runs one trial and
 //! keeps its month-by-month trace.
@@ -28,11 +29,10 @@ mod schedule;
 mod trade;
 mod trial;
 
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{mpsc, Arc};
 
 pub use trial::{Ledger, MonthRow};
 
@@ -58,8 +58,8 @@ pub struct RunOptions {
     /// standard error (standard error of the mean over the mean) is at or below
     /// this; `trials` is then the cap.
     pub precision: Option<f64>,
-    /// Checked between groups of batches: once set, the run stops and returns
-    /// what it has (see [`Stop::Cancelled`]).
+    /// Checked between trials and batches: once set, the run stops and
+    /// returns the whole batches folded so far (see [`Stop::Cancelled`]).
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
@@ -137,7 +137,13 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> RunResult {
 const MIN_TRIALS_FOR_PRECISION: u32 = 2 * BATCH_SIZE;
 
 /// [`run`], calling `progress` from the calling thread with the number of
-/// trials done so far after each group of batches.
+/// trials done so far after each batch.
+///
+/// The pool's threads take batches in index order and simulate them; the
+/// calling thread folds each batch into the statistics as soon as every
+/// earlier batch is in, so folding overlaps simulating and no thread waits
+/// for a group of batches to end. Precision is judged after each batch in
+/// trial order, so where a run stops never depends on the thread count.
 pub fn run_with_progress(
     scenario: &Scenario,
     options: &RunOptions,
@@ -153,84 +159,164 @@ pub fn run_with_progress(
         .build()
         .ok();
     let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
-    let end_trial = range.end;
     let cancel = options.cancel.as_deref();
-    let simulate_batch = |sim: &mut Simulation, batch: u32| -> Vec<TrialRecord> {
+    let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    let batch_trials = |batch: u32| {
         let first = batch * BATCH_SIZE;
-        let trials = first..(first + BATCH_SIZE).min(end_trial);
-        simulate(sim, scenario, &model, trials, cancel)
+        first..(first + BATCH_SIZE).min(range.end)
     };
+    let simulate_batch = |sim: &mut Simulation, batch: u32| -> Vec<TrialRecord> {
+        simulate(sim, scenario, &model, batch_trials(batch), cancel)
+    };
+    let batches = range.start / BATCH_SIZE..range.end.div_ceil(BATCH_SIZE);
 
-    let mut statistics = RunStatistics::new(scenario);
-    let mut focus = RunningMoments::default();
-    let first_batch = range.start / BATCH_SIZE;
-    let batches = range.end.div_ceil(BATCH_SIZE);
-    // Enough batches in flight to keep every thread busy, few enough that the
-    // records held at once stay small.
-    let group = (threads * 4) as u32;
-    let mut start = first_batch;
-    let mut done_trials = range.start;
-    let mut stop = Stop::Complete;
-    'groups: while start < batches {
-        if options
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-        {
-            stop = Stop::Cancelled;
-            break;
+    let mut fold = Fold {
+        statistics: RunStatistics::new(scenario),
+        focus: RunningMoments::default(),
+        start: range.start,
+        done_trials: range.start,
+        precision: options.precision,
+        stop: Stop::Complete,
+    };
+    // Folds one batch, unless the run was cancelled (a batch cut short by a
+    // cancellation is discarded whole); false once the run must stop.
+    let mut take = |fold: &mut Fold, records: Vec<TrialRecord>| -> bool {
+        if cancelled() {
+            fold.stop = Stop::Cancelled;
+            return false;
         }
-        let end = (start + group).min(batches);
-        let done: Vec<Vec<TrialRecord>> = match &pool {
-            Some(pool) => pool.install(|| {
-                (start..end)
-                    .into_par_iter()
-                    .map_init(Simulation::default, simulate_batch)
-                    .collect()
-            }),
-            None => {
+        let more = fold.batch(&records);
+        progress(fold.done_trials - range.start);
+        more
+    };
+    match &pool {
+        // One thread simulates and folds by turns, so that a one-thread run
+        // uses one core.
+        Some(pool) if threads > 1 => {
+            // Batches handed out but not yet folded, at most: enough to keep
+            // every thread busy, few enough that the records held stay small.
+            let window = (threads * 4) as u32;
+            let next = AtomicU32::new(batches.start);
+            let folded = AtomicU32::new(batches.start);
+            let halt = AtomicBool::new(false);
+            let worker = |sender: &mpsc::Sender<(u32, Vec<TrialRecord>)>| {
                 let mut sim = Simulation::default();
-                (start..end).map(|b| simulate_batch(&mut sim, b)).collect()
-            }
-        };
-        // A group cut short by a cancellation is discarded whole.
-        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            stop = Stop::Cancelled;
-            break;
-        }
-        // Folded batch by batch in trial order; precision is judged after each
-        // batch, so where a run stops does not depend on the thread count.
-        for batch in &done {
-            for record in batch {
-                statistics.add(record);
-                focus.add(record.focus);
-            }
-            done_trials += batch.len() as u32;
-            if let Some(target) = options.precision {
-                if done_trials - range.start >= MIN_TRIALS_FOR_PRECISION
-                    && focus.relative_error() <= target
-                {
-                    stop = Stop::Precision {
-                        trials: done_trials - range.start,
+                loop {
+                    let batch = next.fetch_add(1, Ordering::Relaxed);
+                    if batch >= batches.end {
+                        return;
+                    }
+                    while batch >= folded.load(Ordering::Acquire) + window {
+                        if halt.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    if halt.load(Ordering::Relaxed) || cancelled() {
+                        return;
+                    }
+                    let records = simulate_batch(&mut sim, batch);
+                    // The fold has stopped when the receiver is gone.
+                    if sender.send((batch, records)).is_err() {
+                        return;
+                    }
+                }
+            };
+            let (sender, receiver) = mpsc::channel();
+            std::thread::scope(|scope| {
+                let worker = &worker;
+                // Every pool thread works until the batches run out; then
+                // the last sender goes, and the fold below sees the end.
+                scope.spawn(move || pool.broadcast(|_| worker(&sender)));
+                // Batches arrive in any order and are folded in index order.
+                let mut pending = BTreeMap::new();
+                let mut expected = batches.start;
+                'fold: while expected < batches.end {
+                    let Ok((batch, records)) = receiver.recv() else {
+                        break;
                     };
-                    break 'groups;
+                    pending.insert(batch, records);
+                    while let Some(records) = pending.remove(&expected) {
+                        if !take(&mut fold, records) {
+                            break 'fold;
+                        }
+                        expected += 1;
+                        folded.store(expected, Ordering::Release);
+                    }
+                }
+                halt.store(true, Ordering::Relaxed);
+                drop(receiver);
+            });
+        }
+        _ => {
+            let mut sim = Simulation::default();
+            for batch in batches {
+                if cancelled() {
+                    fold.stop = Stop::Cancelled;
+                    break;
+                }
+                let records = simulate_batch(&mut sim, batch);
+                if !take(&mut fold, records) {
+                    break;
                 }
             }
         }
-        progress(done_trials - range.start);
-        start = end;
     }
+    // Workers that saw a cancellation stop sending, so the fold may end
+    // short without having seen it.
+    if fold.done_trials < range.end && matches!(fold.stop, Stop::Complete) && cancelled() {
+        fold.stop = Stop::Cancelled;
+    }
+    let Fold {
+        statistics,
+        focus,
+        done_trials,
+        mut stop,
+        ..
+    } = fold;
     if let (Some(_), Stop::Complete) = (options.precision, stop) {
         stop = Stop::PrecisionNotReached {
             relative_error: focus.relative_error(),
         };
     }
-    progress(done_trials - range.start);
     RunResult {
         statistics,
         threads,
         trials: range.start..done_trials,
         stop,
+    }
+}
+
+/// The statistics of a run so far, fed whole batches in trial order.
+struct Fold {
+    statistics: RunStatistics,
+    focus: RunningMoments,
+    /// The first trial of the run (of its shard).
+    start: u32,
+    /// One past the last trial folded.
+    done_trials: u32,
+    precision: Option<f64>,
+    stop: Stop,
+}
+
+impl Fold {
+    /// Adds one batch's records; false once the focus outcome has reached
+    /// the requested precision (judged from [`MIN_TRIALS_FOR_PRECISION`]
+    /// trials on).
+    fn batch(&mut self, records: &[TrialRecord]) -> bool {
+        for record in records {
+            self.statistics.add(record);
+            self.focus.add(record.focus);
+        }
+        self.done_trials += records.len() as u32;
+        if let Some(target) = self.precision {
+            let run = self.done_trials - self.start;
+            if run >= MIN_TRIALS_FOR_PRECISION && self.focus.relative_error() <= target {
+                self.stop = Stop::Precision { trials: run };
+                return false;
+            }
+        }
+        true
     }
 }
 
