@@ -122,9 +122,12 @@ fn entry_block(f: &mut fmt::Formatter<'_>, r: &EntryResult) -> fmt::Result {
         f,
         "shortfall, mean",
         &tonnes(s.mean_tonnes),
+        // Of mean normal demand, like the quantiles below (the JSON's
+        // `mean_share_of_demand` is the mean of each trial's share of its
+        // final demand).
         &format!(
-            "{} of demand (s.e. {})",
-            percent(s.mean_share_of_demand),
+            "{} (s.e. {})",
+            of_demand(s.mean_tonnes),
             tonnes(s.stderr_tonnes)
         ),
     )?;
