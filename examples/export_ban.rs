@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "  {:<5} short in {:>3.0}% of trials, {:>4.1}% of normal demand unmet on average, price peaks at {:.1}x (median)",
             r.country,
             100.0 * r.shortfall.probability,
-            100.0 * r.shortfall.mean_share_of_demand,
+            100.0 * r.shortfall.mean_tonnes / r.shortfall.mean_normal_demand_tonnes,
             r.price.peak_multiple.p50
         );
     }
