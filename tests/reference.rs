@@ -11,39 +11,23 @@
 //! agree to 1e-6 (tonnes below 1e-9 of the product's world output count as
 //! agreeing). See `tests/reference/README.md`.
 
-use std::process::Command;
+mod common;
 
-/// The Python the reference needs: 3.11 or later, for `tomllib`.
-fn python() -> Option<&'static str> {
-    ["python3", "python"].into_iter().find(|python| {
-        Command::new(python)
-            .args(["-c", "import tomllib"])
-            .output()
-            .is_ok_and(|out| out.status.success())
-    })
-}
+use common::{python_check, stderr, stdout};
 
 #[test]
 fn the_engine_agrees_with_the_independent_reference_on_every_rule() {
-    let Some(python) = python() else {
-        // Not a pass: the comparison did not run, and says so.
-        eprintln!("SKIPPED: no Python 3.11+ (with tomllib) to run tests/reference/compare.py");
+    let Some(out) = python_check("compare.py", &[]) else {
         return;
     };
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(python)
-        .arg(format!("{dir}/tests/reference/compare.py"))
-        .arg(env!("CARGO_BIN_EXE_shortfall"))
-        .output()
-        .expect("compare.py runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(
         out.status.success(),
-        "the engine and the reference disagree:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "the engine and the reference disagree:\n{text}\n{}",
+        stderr(&out)
     );
     assert!(
-        stdout.contains("25 of 25 scenarios agree"),
-        "every scenario compared:\n{stdout}"
+        text.contains("25 of 25 scenarios agree"),
+        "every scenario compared:\n{text}"
     );
 }

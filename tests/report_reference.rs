@@ -19,44 +19,27 @@
 //! right field). Exact figures must agree to 1e-9 relative. Two real scenarios,
 //! 60 trials each, keep it to a few seconds in a debug build.
 
-use std::process::Command;
+mod common;
 
-/// A Python 3 that runs (the script needs only the standard library).
-fn python() -> Option<&'static str> {
-    ["python3", "python"].into_iter().find(|python| {
-        Command::new(python)
-            .args(["-c", "import sys; assert sys.version_info >= (3, 11)"])
-            .output()
-            .is_ok_and(|out| out.status.success())
-    })
-}
+use common::{python_check, stderr, stdout};
 
 fn check(scenario: &str) {
-    let Some(python) = python() else {
-        // Not a pass: the check did not run, and says so.
-        eprintln!("SKIPPED: no Python 3.11+ to run tests/reference/report_check.py on {scenario}");
+    let path = format!("scenarios/{scenario}");
+    let Some(out) = python_check("report_check.py", &[&path, "--trials", "60"]) else {
         return;
     };
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(python)
-        .arg(format!("{dir}/tests/reference/report_check.py"))
-        .arg(env!("CARGO_BIN_EXE_shortfall"))
-        .arg(format!("{dir}/scenarios/{scenario}"))
-        .args(["--trials", "60"])
-        .output()
-        .expect("report_check.py runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     // Shown with --nocapture: the largest difference of every figure.
-    eprintln!("{stdout}");
+    eprintln!("{text}");
     assert!(
         out.status.success(),
-        "the report of {scenario} disagrees with its trials (exit {:?}):\n{stdout}\n{}",
+        "the report of {scenario} disagrees with its trials (exit {:?}):\n{text}\n{}",
         out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
+        stderr(&out)
     );
     assert!(
-        stdout.contains("figures agree"),
-        "every figure of {scenario} compared:\n{stdout}"
+        text.contains("figures agree"),
+        "every figure of {scenario} compared:\n{text}"
     );
 }
 

@@ -23,3 +23,28 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Runs the Python check `tests/reference/SCRIPT` with the built `shortfall`
+/// as its first argument, then `args`, from the crate root. `None`, after
+/// saying `SKIPPED` on stderr, when no Python 3.11 or later (the first with
+/// `tomllib`) is found: the check did not run, which is not a pass.
+pub fn python_check(script: &str, args: &[&str]) -> Option<Output> {
+    let python = ["python3", "python"].into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import tomllib"])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    });
+    let Some(python) = python else {
+        eprintln!("SKIPPED: no Python 3.11+ to run tests/reference/{script}");
+        return None;
+    };
+    let out = Command::new(python)
+        .arg(format!("tests/reference/{script}"))
+        .arg(env!("CARGO_BIN_EXE_shortfall"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("Python runs");
+    Some(out)
+}
