@@ -574,7 +574,7 @@ impl Simulation {
         }
         // Growth shocks add to `g`: demand grows by `(1 + g + extra)^(1/12)`
         // a month instead of `(1 + g)^(1/12)`, so the level beyond the trend
-        // by their ratio.
+        // grows by their ratio.
         if self.shocked {
             for (cell, (&extra, step)) in self
                 .growth_extra
