@@ -490,3 +490,39 @@ fn a_set_on_reserves_limits_mining_from_its_window() {
     );
     assert_eq!(*small.last().unwrap(), 0.0);
 }
+
+/// A stockpile shock's rules hold in its window only; a shock with only
+/// `release_below_fill` lets a stockpile bought or given earlier be released
+/// later (as `scenarios/mp_stockpiling.toml` does after its purchases stop).
+#[test]
+fn a_release_only_stockpile_shock_releases_what_another_put_in() {
+    let stockpile_t = |release: bool| -> Vec<f64> {
+        let release = if release {
+            "[[shock]]\nkind = \"stockpile\"\ncountry = \"USA\"\nproduct = \"ndfeb_magnet\"\n\
+             release_below_fill = 0.99\nstart_month = 0\n"
+        } else {
+            ""
+        };
+        let text = format!(
+            "[scenario]\nhorizon_months = 12\ntrials = 1\nseed = 5\n\
+             report = [{{ country = \"USA\", product = \"ndfeb_magnet\" }}]\n\
+             [[shock]]\nkind = \"stockpile\"\ncountry = \"USA\"\nproduct = \"ndfeb_magnet\"\n\
+             tonnes = 3000\nstart_month = 0\nduration_months = 2\n\
+             [[shock]]\nkind = \"export_restriction\"\nfrom = \"CHN\"\nproducts = [\"ndfeb_magnet\"]\n\
+             to = \"all\"\nmode = \"ban\"\nstart_month = 1\n{release}"
+        );
+        let scenario = Scenario::from_toml("release.toml", text, ".").unwrap();
+        engine::replay(&scenario, 0)
+            .rows
+            .iter()
+            .map(|m| m[0].stockpile_t)
+            .collect()
+    };
+    // Without a release rule the 3,000 t stay put through the shortage.
+    assert!(stockpile_t(false).iter().all(|&g| g == 3000.0));
+    let released = stockpile_t(true);
+    assert!(
+        released.last().is_some_and(|&g| g < 3000.0),
+        "released {released:?}"
+    );
+}
