@@ -181,4 +181,22 @@ mod tests {
         assert_eq!(h.quantile(0.0), Some(1.0));
         assert_eq!(PeakHistogram::new(0.05, 6.0).quantile(0.5), None);
     }
+
+    #[test]
+    fn a_peak_exactly_at_any_choke_reads_as_the_choke() {
+        // Chokes of the default world and others: for 10 and 60, `lo + width *
+        // bins` rounds above `ln 60`, which once put such peaks in the last
+        // bin (the median read 59.56).
+        for m_max in [6.0, 10.0, 15.0, 20.0, 30.0, 60.0, 1000.0, 7.3] {
+            let mut h = PeakHistogram::new(0.05, m_max);
+            for i in 0..10 {
+                h.add(1.0 + f64::from(i) / 10.0);
+            }
+            for _ in 0..30 {
+                h.add(m_max);
+            }
+            assert_eq!(h.quantile(0.5), Some(m_max), "choke {m_max}");
+            assert_eq!(h.quantile(0.95), Some(m_max), "choke {m_max}");
+        }
+    }
 }
