@@ -142,7 +142,7 @@ fn json_has_every_key_of_the_schema() {
             "manifest",
         ],
     );
-    assert_eq!(json["schema"], "shortfall.report/1");
+    assert_eq!(json["schema"], "shortfall.report/2");
     keys(
         &json["scenario"],
         "scenario",

@@ -40,7 +40,13 @@ use crate::statistics::{
 use crate::world::{ProductField, Share, World};
 
 /// The schema tag of the JSON report.
-pub const SCHEMA: &str = "shortfall.report/1";
+///
+/// Version 2: `recovery_median_months` may be `null` (no short trial, or
+/// half or more never recover); `mean_loss_tonnes` is not clipped at 0 and
+/// may be negative; `mean_share_of_demand` is of final demand and
+/// `mean_loss_share` a mean of per-trial shares; a concentration `hhi` is
+/// the median of each trial's HHI (docs/MODEL_NOTES.md, section 6).
+pub const SCHEMA: &str = "shortfall.report/2";
 
 /// What the caller of a run knows that the scenario does not: how it ran.
 #[derive(Clone, Debug, PartialEq, Eq)]
