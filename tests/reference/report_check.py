@@ -34,7 +34,13 @@ product) pair:
   prints: exact (1e-9) for parameters whose printed values have no ties;
   otherwise the program's value must lie between the smallest and largest
   correlation any ordering of the tied values gives, or equal the tied-rank
-  correlation of the printed values (the value itself may be tied).
+  correlation of the printed values (the value itself may be tied);
+- concentration of each product (unless --no-concentration): the trials are
+  replayed once more with every country and product reported, and each
+  product's output shares in month 0 and the last month are recomputed per
+  trial: each country's median share (histograms of 1,000 bins in the
+  program: within 0.001, and absent where the median is 0) and the median of
+  each trial's HHI (bins of one point: within 1).
 
 Exact figures must agree to 1e-9 relative, with an absolute floor of
 1e-9 x max(1, scale) (scale: the pair's mean normal demand for tonnes, 1 for
@@ -62,6 +68,9 @@ CVAR_TAIL = 0.05
 FAN = ("p5", "p25", "p50", "p75", "p95")
 PEAK = (("p5", 0.05), ("p50", 0.5), ("p95", 0.95))
 FAN_P = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
+SHARE_BIN = 0.001  # concentration: median shares from 1,000 bins on 0..1
+HHI_BIN = 1.0      # ... median HHI from bins of one point
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class SetupError(Exception):
@@ -471,6 +480,96 @@ def scenario_focus(path):
     return doc.get("scenario", {}).get("focus"), True
 
 
+def world_ids(scenario_path):
+    """The country ids and the ids of the products some process makes, of
+    the scenario's world (the embedded default is src/world/default_world.toml)."""
+    import tomllib  # Python 3.11+
+    with open(scenario_path, "rb") as f:
+        world = tomllib.load(f)["scenario"].get("world", "default")
+    if world == "default":
+        path = os.path.join(REPO, "src", "world", "default_world.toml")
+    else:
+        path = os.path.join(os.path.dirname(os.path.abspath(scenario_path)), world)
+    with open(path, "rb") as f:
+        w = tomllib.load(f)
+    made = {p for proc in w.get("processes", {}).values() for p in proc.get("outputs", {})}
+    return path, list(w["countries"]), [p for p in w["products"] if p in made]
+
+
+def every_pair_scenario(scenario_path, world_path, countries, products, tmp):
+    """A copy of the scenario that reports every country and product (the
+    trials are the same: what is reported does not change a trial)."""
+    with open(scenario_path) as f:
+        text = f.read()
+    pairs = ",\n".join(f'  {{ country = "{c}", product = "{p}" }}'
+                       for c in countries for p in products)
+    text, n = re.subn(r"(?ms)^report\s*=\s*\[.*?\]\s*$", f"report = [\n{pairs}\n]", text, count=1)
+    if n != 1:
+        raise SetupError("cannot find the scenario's `report = [...]` to widen")
+    text = re.sub(r'(?m)^world\s*=\s*"(?!default")[^"]*"', f'world = "{world_path}"', text, count=1)
+    path = os.path.join(tmp, "every_pair.toml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def replay_outputs(binary, scenario, trial, seed, horizon, tmp):
+    """Trial `trial`'s output of every reported pair in month 0 and the last."""
+    path = os.path.join(tmp, f"outputs{trial}.csv")
+    cmd = [binary, "replay", scenario, "--trial", str(trial), "--csv", path,
+           "--seed", str(seed), "--horizon", str(horizon)]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SetupError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr}")
+    first, last = {}, {}
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            month = int(r["month"])
+            if month in (0, horizon - 1):
+                for table, when in ((first, 0), (last, horizon - 1)):
+                    if month == when:
+                        table[(r["country"], r["product"])] = num(r["output_t"])
+    os.remove(path)
+    return trial, first, last
+
+
+def check_concentration(chk, report, outputs, countries, products):
+    """Each product's median shares and median HHI in month 0 and the last."""
+    rows = {r["name"]: r for r in report["concentration"] if r["kind"] == "product"}
+    for p in products:
+        row = rows.get(p)
+        chk.flag("concentration.product", p, row is not None, " (no row in the report)")
+        if row is None:
+            continue
+        for when, index in (("first", 1), ("last", 2)):
+            shares = {c: [] for c in countries}
+            hhis = []
+            for trial in outputs:
+                made = [trial[index].get((c, p), 0.0) for c in countries]
+                total = math.fsum(made)
+                trial_shares = [m / total if total > 0 else 0.0 for m in made]
+                for c, sh in zip(countries, trial_shares):
+                    shares[c].append(sh)
+                hhis.append(math.fsum((100 * sh) ** 2 for sh in trial_shares))
+            where = f"{p} {when}"
+            median_hhi = quantile7(sorted(hhis), 0.5)
+            got = row[when]["hhi"]
+            chk.flag("concentration.hhi (median of each trial's, within 1)", where,
+                     abs(got - median_hhi) <= HHI_BIN + 1e-9,
+                     f" (program {got!r}, median {median_hhi!r})")
+            reported = {s["country"]: s["share"] for s in row[when]["shares"]}
+            for c in countries:
+                median = quantile7(sorted(shares[c]), 0.5)
+                if median == 0.0:
+                    chk.flag("concentration.share (0 median: absent)", f"{where} {c}",
+                             c not in reported, f" (program {reported.get(c)!r})")
+                else:
+                    got = reported.get(c, 0.0)
+                    chk.flag("concentration.share (median, within 0.001)", f"{where} {c}",
+                             abs(got - median) <= SHARE_BIN + 1e-12,
+                             f" (program {got!r}, median {median!r})")
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("binary")
@@ -478,6 +577,7 @@ def main(argv):
     ap.add_argument("--trials", type=int)
     ap.add_argument("--json-in", help="check this report instead of running the scenario")
     ap.add_argument("--no-sensitivity", action="store_true")
+    ap.add_argument("--no-concentration", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     started = time.monotonic()
@@ -515,6 +615,18 @@ def main(argv):
                 k, res, prm = fut.result()
                 per_trial[k], params[k] = res, prm
 
+        outputs = None
+        if not args.no_concentration:
+            world_path, countries, products = world_ids(args.scenario)
+            wide = every_pair_scenario(args.scenario, world_path, countries, products, tmp)
+            outputs = [None] * n
+            with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers) as pool:
+                futures = [pool.submit(replay_outputs, args.binary, wide, k, seed, horizon, tmp)
+                           for k in range(n)]
+                for fut in concurrent.futures.as_completed(futures):
+                    k, first, last = fut.result()
+                    outputs[k] = (k, first, last)
+
     chk = Checker()
     near = 0
     for res, pair in zip(report["results"], pairs):
@@ -550,6 +662,9 @@ def main(argv):
                 chk, report, per_trial, params, (*fpair, focus["outcome"]), n)
             notes.append(f"sensitivity ({focus['outcome']} of {fpair[0]} {fpair[1]}): "
                          f"{exact_n} parameters exact, {bounded_n} with tied printed values bounded")
+
+    if outputs is not None:
+        check_concentration(chk, report, outputs, countries, products)
 
     print(chk.table())
     for note in notes:
