@@ -152,19 +152,22 @@ pub struct ShortfallResult {
     /// CVaR95: mean unserved tonnes in the worst 5% of trials (exactly 5%,
     /// the boundary trial weighted; see [`crate::statistics::cvar`]).
     pub cvar95_tonnes: f64,
-    /// Mean over trials of unserved / normal demand (0 for a trial without
-    /// normal demand).
+    /// Mean over trials of unserved / final demand (0 for a trial without
+    /// demand).
     pub mean_share_of_demand: f64,
     /// Monte Carlo standard error of `mean_tonnes`.
     pub stderr_tonnes: f64,
-    /// Mean of max(0, normal demand - served): buyers priced out count as
-    /// well as buyers rationed.
+    /// Mean of normal demand - served: buyers priced out count as well as
+    /// buyers rationed; negative where buyers took more than normal demand
+    /// (in a glut), so it is `mean_normal_demand_tonnes - mean_served_tonnes`.
     pub mean_loss_tonnes: f64,
-    /// `mean_loss_tonnes / mean_normal_demand_tonnes` (a ratio of means).
+    /// Mean over trials of loss / normal demand (0 for a trial without
+    /// normal demand), like `mean_share_of_demand`.
     pub mean_loss_share: f64,
     /// Mean number of short months.
     pub months_short_mean: f64,
-    /// Mean unserved tonnes in a trial's worst month (0 when never short).
+    /// Mean over trials of the largest monthly unserved tonnes (short or
+    /// not).
     pub worst_month_mean_tonnes: f64,
     /// Median months from the first short month to the start of three months
     /// in a row at least 95% served, over the short trials, those that never

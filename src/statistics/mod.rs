@@ -409,7 +409,7 @@ pub struct EntrySummary {
     pub loss_share: f64,
     /// Mean number of short months.
     pub months_short_mean: f64,
-    /// Mean of the worst month's unserved tonnes (0 for trials never short).
+    /// Mean over trials of the largest monthly unserved tonnes (short or not).
     pub worst_month_mean_t: f64,
     /// Short trials that recovered (three months in a row at least 95%
     /// served before the horizon).
