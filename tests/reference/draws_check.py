@@ -57,6 +57,8 @@ import subprocess
 import sys
 import tomllib
 
+from rank_stats import pearson, spearman
+
 PERT_SHAPE = 4.0        # beta-PERT shape (MODEL.md section 5)
 ALPHA = 1e-4            # KS and chi-square level per check
 SIGMAS = 4.0            # binomial, Spearman and phi bounds
@@ -340,36 +342,6 @@ def replay(binary, scenario, trial):
 
 
 # ---------------------------------------------------------------- statistics
-
-def ranks(xs):
-    order = sorted(range(len(xs)), key=lambda i: xs[i])
-    r = [0.0] * len(xs)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
-            j += 1
-        avg = (i + j) / 2.0 + 1.0
-        for k in range(i, j + 1):
-            r[order[k]] = avg
-        i = j + 1
-    return r
-
-
-def pearson(x, y):
-    n = len(x)
-    mx, my = sum(x) / n, sum(y) / n
-    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
-    sxx = sum((a - mx) ** 2 for a in x)
-    syy = sum((b - my) ** 2 for b in y)
-    if sxx == 0.0 or syy == 0.0:
-        return 0.0
-    return sxy / math.sqrt(sxx * syy)
-
-
-def spearman(x, y):
-    return pearson(ranks(x), ranks(y))
-
 
 def ks_printed(values, dist, h=PRINT_HALF):
     """The smallest KS deviation any true draws within h of the printed values give."""

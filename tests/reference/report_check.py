@@ -59,6 +59,8 @@ import sys
 import tempfile
 import time
 
+from rank_stats import average_ranks, mean, pearson, spearman
+
 REL = 1e-9        # exact figures: relative tolerance
 HIST = 0.01       # histogram figures: 1% bins in log price
 SHORT = 0.01      # a month is short when unserved > 1% of its final demand
@@ -117,10 +119,6 @@ def cvar(xs, tail=CVAR_TAIL):
     return total / k
 
 
-def mean(xs):
-    return math.fsum(xs) / len(xs)
-
-
 def stderr(xs):
     n = len(xs)
     if n < 2:
@@ -128,35 +126,6 @@ def stderr(xs):
     m = mean(xs)
     var = math.fsum((x - m) ** 2 for x in xs) / (n - 1)
     return math.sqrt(var) / math.sqrt(n)
-
-
-def average_ranks(xs):
-    """1-based ranks, ties given the average of the ranks they span."""
-    order = sorted(range(len(xs)), key=lambda i: xs[i])
-    ranks = [0.0] * len(xs)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
-
-
-def pearson(a, b):
-    ma, mb = mean(a), mean(b)
-    sab = math.fsum((x - ma) * (y - mb) for x, y in zip(a, b))
-    saa = math.fsum((x - ma) ** 2 for x in a)
-    sbb = math.fsum((y - mb) ** 2 for y in b)
-    if saa == 0 or sbb == 0:
-        return 0.0
-    return sab / math.sqrt(saa * sbb)
-
-
-def spearman(x, y):
-    return pearson(average_ranks(x), average_ranks(y))
 
 
 def spearman_tie_bounds(x, y):
@@ -242,8 +211,9 @@ def parse_parameters(text):
     return params
 
 
-def replay(binary, scenario, trial, seed, horizon, pairs, tmp):
-    path = os.path.join(tmp, f"trial{trial}.csv")
+def replay_rows(binary, scenario, trial, seed, horizon, tmp, name):
+    """Trial `trial`'s month rows (`replay --csv`) and the replay's text."""
+    path = os.path.join(tmp, f"{name}{trial}.csv")
     cmd = [binary, "replay", scenario, "--trial", str(trial), "--csv", path,
            "--seed", str(seed), "--horizon", str(horizon)]
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -252,6 +222,11 @@ def replay(binary, scenario, trial, seed, horizon, pairs, tmp):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     os.remove(path)
+    return rows, out.stdout
+
+
+def replay(binary, scenario, trial, seed, horizon, pairs, tmp):
+    rows, text = replay_rows(binary, scenario, trial, seed, horizon, tmp, "trial")
     by_pair = {}
     for r in rows:
         if int(r["trial"]) != trial:
@@ -263,7 +238,7 @@ def replay(binary, scenario, trial, seed, horizon, pairs, tmp):
         if [int(r["month"]) for r in prs] != list(range(horizon)):
             raise SetupError(f"trial {trial}: {pair} does not have months 0..{horizon - 1}")
         result[pair] = summarise_pair(prs)
-    return trial, result, parse_parameters(out.stdout)
+    return trial, result, parse_parameters(text)
 
 
 # ---------------------------------------------------------------- comparing
@@ -515,21 +490,12 @@ def every_pair_scenario(scenario_path, world_path, countries, products, tmp):
 
 def replay_outputs(binary, scenario, trial, seed, horizon, tmp):
     """Trial `trial`'s output of every reported pair in month 0 and the last."""
-    path = os.path.join(tmp, f"outputs{trial}.csv")
-    cmd = [binary, "replay", scenario, "--trial", str(trial), "--csv", path,
-           "--seed", str(seed), "--horizon", str(horizon)]
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SetupError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr}")
+    rows, _ = replay_rows(binary, scenario, trial, seed, horizon, tmp, "outputs")
     first, last = {}, {}
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            month = int(r["month"])
-            if month in (0, horizon - 1):
-                for table, when in ((first, 0), (last, horizon - 1)):
-                    if month == when:
-                        table[(r["country"], r["product"])] = num(r["output_t"])
-    os.remove(path)
+    for r in rows:
+        for table, when in ((first, 0), (last, horizon - 1)):
+            if int(r["month"]) == when:
+                table[(r["country"], r["product"])] = num(r["output_t"])
     return trial, first, last
 
 
