@@ -251,10 +251,7 @@ pub fn run_with_progress(
         _ => {
             let mut sim = Simulation::default();
             for batch in batches {
-                if cancelled() {
-                    fold.stop = Stop::Cancelled;
-                    break;
-                }
+                // A cancelled run simulates nothing more, and `take` stops.
                 let records = simulate_batch(&mut sim, batch);
                 if !take(&mut fold, records) {
                     break;

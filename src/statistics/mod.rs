@@ -69,7 +69,7 @@ pub use peak::BEYOND_FACTOR;
 pub use record::{EntryRecord, ShareRow, TrialRecord};
 
 use codec::{DecodeError, Decoder, Encoder};
-use peak::PeakHistogram;
+use peak::{multiple, PeakHistogram};
 
 use crate::scenario::Scenario;
 use crate::world::{ProductField, World};
@@ -665,6 +665,8 @@ impl EntryStatistics {
         let mut unserved = self.unserved_t.clone();
         unserved.sort_by(f64::total_cmp);
         let peak = |q: f64| self.peak_price.quantile(q).unwrap_or(0.0);
+        // Fan quantiles at a price bound read as the bound, like peaks.
+        let (m_min, m_max) = self.peak_price.bounds();
 
         let normal_demand_mean_t = mean(&self.normal_demand_t);
         let loss_mean_t = mean(&self.loss_t);
@@ -712,20 +714,8 @@ impl EntryStatistics {
                 .iter()
                 .zip(0..)
                 .map(|(h, month)| {
-                    // A quantile at a bound is the bound itself, not
-                    // `exp(ln m_max)` a rounding away from it.
-                    let (m_min, m_max) = self.peak_price.bounds();
-                    let multiple = |l: f64| {
-                        if l >= h.hi() {
-                            m_max
-                        } else if l <= h.lo() {
-                            m_min
-                        } else {
-                            math::exp(l)
-                        }
-                    };
-                    let [p5, p25, p50, p75, p95] =
-                        FAN_QUANTILES.map(|q| h.quantile(q).map_or(0.0, multiple));
+                    let [p5, p25, p50, p75, p95] = FAN_QUANTILES
+                        .map(|q| h.quantile(q).map_or(0.0, |l| multiple(l, m_min, m_max)));
                     FanMonth {
                         month,
                         p5,
@@ -863,12 +853,13 @@ impl RunStatistics {
                 Histogram::new(-span, span, PRICE_BIN_WIDTH)
             })
             .collect();
+        let rows = share_rows(world).len();
         let shares = || -> Vec<Vec<Histogram>> {
             let row =
                 vec![Histogram::new(0.0, 1.0, 1.0 / SHARE_BINS as f64); world.countries.len()];
-            vec![row; share_rows(world).len()]
+            vec![row; rows]
         };
-        let hhi = || vec![Histogram::new(0.0, 10_000.0, HHI_BIN); share_rows(world).len()];
+        let hhi = || vec![Histogram::new(0.0, 10_000.0, HHI_BIN); rows];
         RunStatistics {
             trials: 0,
             horizon_months: scenario.horizon_months,
@@ -1226,18 +1217,12 @@ impl RunStatistics {
     /// as [`share_rows`] orders them: the HHI of each trial's shares, then
     /// the median, within [`HHI_BIN`] (0 with no trials).
     pub fn median_hhi_first(&self) -> Vec<f64> {
-        self.hhi_first
-            .iter()
-            .map(|h| h.quantile(0.5).unwrap_or(0.0))
-            .collect()
+        medians_of(&self.hhi_first)
     }
 
     /// The same for the last month of the horizon.
     pub fn median_hhi_last(&self) -> Vec<f64> {
-        self.hhi_last
-            .iter()
-            .map(|h| h.quantile(0.5).unwrap_or(0.0))
-            .collect()
+        medians_of(&self.hhi_last)
     }
 }
 
@@ -1256,9 +1241,14 @@ fn decode_list<R: BufRead, T>(
 }
 
 fn medians(hists: &[Vec<Histogram>]) -> Vec<ShareRow> {
+    hists.iter().map(|row| medians_of(row)).collect()
+}
+
+/// The median of each histogram (0 for an empty one).
+fn medians_of(hists: &[Histogram]) -> Vec<f64> {
     hists
         .iter()
-        .map(|row| row.iter().map(|h| h.quantile(0.5).unwrap_or(0.0)).collect())
+        .map(|h| h.quantile(0.5).unwrap_or(0.0))
         .collect()
 }
 

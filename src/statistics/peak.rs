@@ -35,6 +35,17 @@ pub const BEYOND_FACTOR: f64 = 100.0;
 /// `exp(ln m_max)` reads as `m_max`.
 const SNAP: f64 = 1e-12;
 
+/// The multiple `e^l` of a log price `l`, read as the bound itself when it
+/// is within [`SNAP`] of `m_min` or `m_max`: a quantile at a bound is the
+/// bound, not `exp(ln m_max)` a rounding away from it.
+pub(crate) fn multiple(l: f64, m_min: f64, m_max: f64) -> f64 {
+    let m = math::exp(l);
+    [m_min, m_max]
+        .into_iter()
+        .find(|bound| (m - bound).abs() <= SNAP * bound.abs())
+        .unwrap_or(m)
+}
+
 /// The peak prices of a run's trials (see the module docs).
 #[derive(Clone, Debug)]
 pub(crate) struct PeakHistogram {
@@ -108,12 +119,7 @@ impl PeakHistogram {
     /// `None` when nothing was counted.
     pub(crate) fn quantile(&self, q: f64) -> Option<f64> {
         let l = super::type7_quantile(self.count(), q, |rank| self.ranked(rank))?;
-        let mut m = math::exp(l);
-        for bound in [self.m_min, self.m_max] {
-            if (m - bound).abs() <= SNAP * bound.abs() {
-                m = bound;
-            }
-        }
+        let m = multiple(l, self.m_min, self.m_max);
         Some(m.max(self.min).min(self.max))
     }
 
