@@ -107,7 +107,7 @@ fn run_json_is_byte_identical_whatever_the_thread_count() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("7"));
     let json: serde_json::Value = serde_json::from_slice(&one).unwrap();
-    assert_eq!(json["schema"], "shortfall.report/2");
+    assert_eq!(json["schema"], "shortfall.report/3");
     for key in ["name", "hash", "seed", "trials", "horizon_months"] {
         assert!(!json["scenario"][key].is_null(), "scenario.{key}");
     }

@@ -98,7 +98,7 @@ fn a_killed_run_leaves_the_old_report_or_none() {
         let parsed: Result<serde_json::Value, _> = serde_json::from_str(&text);
         let value =
             parsed.unwrap_or_else(|e| panic!("half-written report after {delay_ms} ms: {e}"));
-        assert!(value["old"] == true || value["schema"] == "shortfall.report/2");
+        assert!(value["old"] == true || value["schema"] == "shortfall.report/3");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -142,7 +142,7 @@ fn json_has_every_key_of_the_schema() {
             "manifest",
         ],
     );
-    assert_eq!(json["schema"], "shortfall.report/2");
+    assert_eq!(json["schema"], "shortfall.report/3");
     keys(
         &json["scenario"],
         "scenario",
@@ -274,18 +274,58 @@ fn null_paths(value: &Value, at: &str, out: &mut Vec<String>) {
 }
 
 #[test]
-fn json_has_no_nulls_but_undefined_recovery_medians() {
+fn json_has_no_nulls_but_undefined_recovery_medians_and_gaps() {
     let scenario = export_ban();
-    // Without trials nothing was short, so no recovery median is defined.
+    // Without trials nothing was short, so no recovery median is defined, and
+    // no gap was measured.
     let empty = serde_json::to_value(report_for(&scenario, 0)).expect("serialisable");
     let mut nulls = Vec::new();
     null_paths(&empty, "", &mut nulls);
-    assert_eq!(nulls.len(), scenario.report.len(), "{nulls:?}");
+    let pairs = scenario.restricted_pairs().len();
+    assert!(pairs > 0);
+    assert_eq!(nulls.len(), scenario.report.len() + pairs, "{nulls:?}");
     assert!(nulls
         .iter()
-        .all(|p| p.ends_with(".shortfall.recovery_median_months")));
+        .all(|p| p.ends_with(".shortfall.recovery_median_months")
+            || p.starts_with(".split_market[") && p.ends_with("].peak_gap")));
     let full = serde_json::to_string(&report_for(&scenario, 50)).expect("serialisable");
     assert!(!full.contains("null"));
+}
+
+#[test]
+fn an_exporter_without_customers_has_no_gap_rather_than_a_gap_of_zero() {
+    // An exporter that shipped abroad in no trial's month 0 has no customers'
+    // price to compare with its own: the gap is null in JSON, empty in CSV
+    // and said in words in the table, never a ratio of 0.
+    let scenario = export_ban();
+    let mut stats = RunStatistics::new(&scenario);
+    for t in 0..20 {
+        let mut record = record(&scenario, t);
+        record.split_gaps[0] = 0.0;
+        stats.add(&record);
+    }
+    let report = Report::new(&scenario, &stats, Manifest::new(2, 64));
+    assert_eq!(report.split_market[0].peak_gap, None);
+    assert!(report.split_market[1..]
+        .iter()
+        .all(|s| s.peak_gap.is_some()));
+    let json = serde_json::to_value(&report).expect("serialisable");
+    assert!(json["split_market"][0]["peak_gap"].is_null());
+    assert!(json["split_market"][1]["peak_gap"]["p50"].as_f64() >= Some(1.0));
+
+    let dir = temp_dir("no-customers");
+    report.write_csv(&dir).expect("CSV written");
+    let text = std::fs::read_to_string(dir.join("split_market.csv")).expect("CSV read");
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    let first = &report.split_market[0];
+    for (row, q) in rows[1..4].iter().zip(["p5", "p50", "p95"]) {
+        assert_eq!(row, &[&*first.exporter, &*first.product, q, ""]);
+    }
+    assert!(rows[4][3].parse::<f64>().is_ok_and(|g| g >= 1.0));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let table = report.to_table();
+    assert!(table.contains("no customers abroad in month 0"), "{table}");
 }
 
 #[test]

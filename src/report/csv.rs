@@ -67,9 +67,11 @@ impl Report {
 
         let mut split = Csv::new(&["exporter", "product", "quantile", "peak_gap"]);
         for s in &self.split_market {
-            let gap = &s.peak_gap;
-            for (q, value) in [("p5", gap.p5), ("p50", gap.p50), ("p95", gap.p95)] {
-                split.row(&[&s.exporter, &s.product, q, &number(value)]);
+            let gap = s.peak_gap.as_ref().map(|g| [g.p5, g.p50, g.p95]);
+            for (k, q) in ["p5", "p50", "p95"].into_iter().enumerate() {
+                // Empty where the JSON has `null`: no customers in month 0.
+                let value = gap.map(|g| number(g[k])).unwrap_or_default();
+                split.row(&[&s.exporter, &s.product, q, &value]);
             }
         }
 

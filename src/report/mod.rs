@@ -46,7 +46,10 @@ use crate::world::{ProductField, Share, World};
 /// may be negative; `mean_share_of_demand` is of final demand and
 /// `mean_loss_share` a mean of per-trial shares; a concentration `hhi` is
 /// the median of each trial's HHI (docs/MODEL_NOTES.md, section 6).
-pub const SCHEMA: &str = "shortfall.report/2";
+///
+/// Version 3: a split market's `peak_gap` is `null` when the exporter had no
+/// customers abroad in month 0 (it was a ratio of 0).
+pub const SCHEMA: &str = "shortfall.report/3";
 
 /// What the caller of a run knows that the scenario does not: how it ran.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -244,8 +247,10 @@ pub struct SplitMarket {
     /// The product.
     pub product: String,
     /// The peak over months of the customers' import-weighted price over the
-    /// exporter's own, over trials (fields `p5`, `p50`, `p95`).
-    pub peak_gap: Spread,
+    /// exporter's own, over trials (fields `p5`, `p50`, `p95`); `None`
+    /// (`null` in JSON) when the exporter shipped to no other country in
+    /// month 0, so that it had no customers whose price to compare.
+    pub peak_gap: Option<Spread>,
 }
 
 /// One row of the tornado.
@@ -448,7 +453,7 @@ impl Report {
             .map(|((exporter, product), gap)| SplitMarket {
                 exporter: country_id(world, exporter),
                 product: product_id(world, product),
-                peak_gap: gap.finite(),
+                peak_gap: gap.map(Spread::finite),
             })
             .collect();
 

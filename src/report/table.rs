@@ -228,7 +228,14 @@ fn split_market(f: &mut fmt::Formatter<'_>, r: &Report) -> fmt::Result {
         "exporter", "product", "p5", "p50", "p95"
     )?;
     for s in &r.split_market {
-        let g = &s.peak_gap;
+        let Some(g) = &s.peak_gap else {
+            writeln!(
+                f,
+                "  {:<exporter_width$}  {:<product_width$}  no customers abroad in month 0",
+                s.exporter, s.product
+            )?;
+            continue;
+        };
         writeln!(
             f,
             "  {:<exporter_width$}  {:<product_width$}  {:>9}  {:>9}  {:>9}",

@@ -1186,17 +1186,19 @@ impl RunStatistics {
     /// Quantiles of the peak split-market gap for each
     /// [`Scenario::restricted_pairs`] pair, in order: ratios, read off
     /// histograms of `ln` gap with bins [`PRICE_BIN_WIDTH`] wide, over the
-    /// trials that measured a gap (all 0 when none did).
-    pub fn split_gaps(&self) -> Vec<Spread> {
+    /// trials that measured a gap; `None` when none did (the exporter
+    /// shipped to no other country in month 0, so it has no customers whose
+    /// price to compare).
+    pub fn split_gaps(&self) -> Vec<Option<Spread>> {
         self.split_gaps
             .iter()
             .map(|h| {
-                let q = |q: f64| h.quantile(q).map_or(0.0, math::exp);
-                Spread {
-                    p5: q(0.05),
-                    p50: q(0.5),
-                    p95: q(0.95),
-                }
+                let q = |q: f64| h.quantile(q).map(math::exp);
+                Some(Spread {
+                    p5: q(0.05)?,
+                    p50: q(0.5)?,
+                    p95: q(0.95)?,
+                })
             })
             .collect()
     }
