@@ -172,16 +172,16 @@ fn row_sum(row: &[Lanes]) -> f64 {
 #[inline(never)]
 fn weigh(total: &mut [Lanes], rows: &[Lanes], scale: impl Fn(usize) -> f64) {
     let chunks = total.len();
-    // Buyer lanes outermost, so that each sum stays in a register.
-    for (c, t_c) in total.iter_mut().enumerate() {
-        let mut sum = [0.0f64; LANES];
-        for (s, r_c) in rows[c..].iter().step_by(chunks).enumerate() {
-            let x = scale(s);
+    // Seller by seller, each buyer's sum in the same order as a loop over
+    // sellers per buyer would take it, but over contiguous rows.
+    total.fill([0.0; LANES]);
+    for (s, row) in rows.chunks_exact(chunks).enumerate() {
+        let x = scale(s);
+        for (t_c, r_c) in total.iter_mut().zip(row) {
             for k in 0..LANES {
-                sum[k] += r_c[k] * x;
+                t_c[k] += r_c[k] * x;
             }
         }
-        *t_c = sum;
     }
 }
 
