@@ -226,6 +226,32 @@ fn inline(shock: &str) -> Scenario {
     Scenario::from_toml("inline.toml", text, ".").unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The split-market gap weighs an exporter's customers by what they would
+/// ask of it in month 0 with no restriction in force, so a restriction in
+/// force from month 0, which lets nothing through then, still has customers
+/// (it had none when the weights were month 0's shipments).
+#[test]
+fn a_restriction_from_month_0_still_splits_the_market() {
+    let text = |start: u32| {
+        format!(
+            "[scenario]\nhorizon_months = 12\ntrials = 20\nseed = 3\n\
+             report = [{{ country = \"USA\", product = \"ndfeb_magnet\" }}]\n\
+             [[shock]]\nkind = \"export_restriction\"\nfrom = \"CHN\"\nproducts = [\"ndfeb_magnet\"]\n\
+             to = \"all\"\nmode = \"ban\"\nstart_month = {start}\n"
+        )
+    };
+    for start in [0, 1] {
+        let s =
+            Scenario::from_toml("inline.toml", text(start), ".").unwrap_or_else(|e| panic!("{e}"));
+        for record in engine::trial_records(&s, 0..20) {
+            let gap = record.split_gaps[0];
+            // Customers short of magnets pay several times what China's
+            // glutted buyers do.
+            assert!(gap > 2.0, "ban from month {start}: gap {gap}");
+        }
+    }
+}
+
 #[test]
 fn a_zero_quota_and_a_zero_licence_act_exactly_as_a_ban() {
     let ban = engine::trial_records(&inline("mode = \"ban\""), 0..20);

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use shortfall::report::{Manifest, Report};
+use shortfall::report::{noise_band, Manifest, Report};
 use shortfall::statistics::{share_rows, EntryRecord, RunStatistics, TrialRecord};
 use shortfall::Scenario;
 
@@ -325,7 +325,10 @@ fn an_exporter_without_customers_has_no_gap_rather_than_a_gap_of_zero() {
     let _ = std::fs::remove_dir_all(&dir);
 
     let table = report.to_table();
-    assert!(table.contains("no customers abroad in month 0"), "{table}");
+    assert!(
+        table.contains("no customers: nothing to offer in month 0"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -365,6 +368,63 @@ fn sensitivity_is_sorted_by_magnitude() {
         .map(|s| s.spearman.abs())
         .collect();
     assert!(rho.windows(2).all(|w| w[0] >= w[1]), "{rho:?}");
+}
+
+#[test]
+fn correlations_within_monte_carlo_noise_are_marked_and_come_last() {
+    // The focus follows the first parameter closely; every other parameter
+    // is drawn independently of it, so its correlation is noise alone.
+    let scenario = export_ban();
+    let trials = 400;
+    let mut stats = RunStatistics::new(&scenario);
+    for t in 0..trials {
+        let mut record = record(&scenario, t);
+        record.focus = record.uncertain_values[0] * 1e4 + record.entries[0].unserved_t;
+        stats.add(&record);
+    }
+    let report = Report::new(&scenario, &stats, Manifest::new(2, 64));
+    let band = noise_band(trials as usize);
+    assert_eq!(report.manifest.focus.trials_ranked, trials as usize);
+    assert!((band - 1.96 / 399f64.sqrt()).abs() < 1e-15);
+    for s in &report.sensitivity {
+        assert_eq!(s.within_noise, s.spearman.abs() < band, "{s:?}");
+    }
+    let first = &report.sensitivity[0];
+    assert_eq!(
+        first.parameter,
+        scenario.uncertain_parameters().next().unwrap().path
+    );
+    assert!(!first.within_noise);
+    // Sorted by magnitude, the rows within noise are a suffix.
+    let marks: Vec<bool> = report.sensitivity.iter().map(|s| s.within_noise).collect();
+    assert!(marks.windows(2).all(|w| w[0] <= w[1]), "{marks:?}");
+    // Of the independent parameters about 5% land outside the 95% band:
+    // binomial, mean 0.05 n, so more than 0.05 n + 4 sd would be a wrong band.
+    let independent = report.sensitivity.len() - 1;
+    let outside = marks.iter().filter(|&&m| !m).count() - 1;
+    let mean = 0.05 * independent as f64;
+    let sd = (mean * 0.95).sqrt();
+    assert!(
+        (outside as f64) <= mean + 4.0 * sd,
+        "{outside} of {independent} independent parameters outside the band"
+    );
+    // The table says where noise begins, once, just before that row.
+    let table = report.to_table();
+    let lines: Vec<&str> = table.lines().collect();
+    let said: Vec<usize> = (0..lines.len())
+        .filter(|&k| lines[k].contains("within Monte Carlo noise"))
+        .collect();
+    let shown = report.sensitivity.len().min(8);
+    if let Some(k) = report.sensitivity[..shown]
+        .iter()
+        .position(|s| s.within_noise)
+    {
+        assert_eq!(said.len(), 1, "{table}");
+        let next = report.sensitivity[k].parameter.as_str();
+        assert!(lines[said[0] + 1].trim_start().starts_with(next), "{table}");
+    } else {
+        assert!(said.is_empty(), "{table}");
+    }
 }
 
 #[test]
@@ -506,7 +566,7 @@ fn csv_files_parse_back_with_headers_and_rows() {
     assert_eq!(concentration.len() - 1, shares);
 
     let sensitivity = read("sensitivity.csv");
-    assert_eq!(sensitivity[0], ["parameter", "spearman"]);
+    assert_eq!(sensitivity[0], ["parameter", "spearman", "within_noise"]);
     assert_eq!(sensitivity.len() - 1, report.sensitivity.len());
 
     let split = read("split_market.csv");

@@ -17,7 +17,7 @@
 //! `tests/report_reference.rs` the per-pair figures recomputed from them; the
 //! structure of the market (who runs what, who ships to whom, what each
 //! country pays) reaches the report only through these figures, which neither
-//! checks. The second test shows that the comparison has power: each of 18
+//! checks. The second test shows that the comparison has power: each of 19
 //! plausible misreadings (stage shares by output tonnes, shares from capacity,
 //! the wrong month, gap weights from the current month, the pool price for the
 //! paid one, the ratio inverted, ...) computed on purpose on the Python side

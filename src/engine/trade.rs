@@ -232,6 +232,47 @@ fn compute_asks(
     lane_sum(moved)
 }
 
+/// One buyer's asks with every room at `E` and every pressure at 1:
+/// `U_i w_ei / sum_e' w_e'i`, `w_ei = h_ei E_e`.
+struct UnrestrictedBuyer<'a> {
+    supply: &'a [f64],
+    need: f64,
+    home_weight: f64,
+    buyer: usize,
+    total_weight: f64,
+}
+
+impl<'a> UnrestrictedBuyer<'a> {
+    fn new(supply: &'a [f64], need: &[f64], home_weight: f64, buyer: usize) -> Self {
+        let mut this = UnrestrictedBuyer {
+            supply,
+            need: need[buyer],
+            home_weight,
+            buyer,
+            total_weight: 0.0,
+        };
+        this.total_weight = (0..supply.len()).map(|e| this.weight(e)).sum();
+        this
+    }
+
+    fn weight(&self, e: usize) -> f64 {
+        let h = if e == self.buyer {
+            self.home_weight
+        } else {
+            1.0
+        };
+        h * self.supply[e]
+    }
+
+    fn ask_of(&self, e: usize) -> f64 {
+        if self.total_weight > 0.0 && self.need > 0.0 {
+            self.need * self.weight(e) / self.total_weight
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Scratch space for [`Trader::trade`], reused month after month.
 ///
 /// A pass works on the links between the suppliers with something left to
@@ -299,15 +340,30 @@ impl Trader {
     pub fn unrestricted_asks(supply: &[f64], need: &[f64], home_weight: f64, out: &mut [f64]) {
         let nc = supply.len();
         for i in 0..nc {
-            let weight = |e: usize| if e == i { home_weight } else { 1.0 } * supply[e];
-            let total: f64 = (0..nc).map(weight).sum();
+            let buyer = UnrestrictedBuyer::new(supply, need, home_weight, i);
             for e in 0..nc {
-                out[e * nc + i] = if total > 0.0 && need[i] > 0.0 {
-                    need[i] * weight(e) / total
-                } else {
-                    0.0
-                };
+                out[e * nc + i] = buyer.ask_of(e);
             }
+        }
+    }
+
+    /// What each other country would ask of supplier `e` with no
+    /// restriction in force (as [`Trader::unrestricted_asks`]), written into
+    /// `out[i]`, with `out[e] = 0`: the weights of `e`'s customers in the
+    /// split-market gap.
+    pub fn unrestricted_asks_of(
+        e: usize,
+        supply: &[f64],
+        need: &[f64],
+        home_weight: f64,
+        out: &mut [f64],
+    ) {
+        for (i, ask) in out.iter_mut().enumerate() {
+            *ask = if i == e {
+                0.0
+            } else {
+                UnrestrictedBuyer::new(supply, need, home_weight, i).ask_of(e)
+            };
         }
     }
 
@@ -725,6 +781,24 @@ mod tests {
             (out[0] - 10.0).abs() < 1e-12 && (out[2] - 1.0).abs() < 1e-12,
             "{out:?}"
         );
+    }
+
+    #[test]
+    fn the_asks_of_one_supplier_are_its_column_of_all_asks_but_its_own() {
+        let supply = [10.0, 3.0, 0.0, 5.0];
+        let need = [4.0, 6.0, 2.0, 0.0];
+        let mut all = [0.0; 16];
+        Trader::unrestricted_asks(&supply, &need, 10.0, &mut all);
+        for e in 0..4 {
+            let mut of = [f64::NAN; 4];
+            Trader::unrestricted_asks_of(e, &supply, &need, 10.0, &mut of);
+            for i in 0..4 {
+                let expected = if i == e { 0.0 } else { all[e * 4 + i] };
+                assert_eq!(of[i].to_bits(), expected.to_bits(), "{e} -> {i}");
+            }
+        }
+        // Buyer 1 weighs supplier 0 by 10 against its own 3 x 10 and 5.
+        assert!((all[1] - 6.0 * 10.0 / 45.0).abs() < 1e-15);
     }
 
     #[test]

@@ -180,7 +180,8 @@ pub(crate) struct Simulation {
     trader: Trader,
     ask0: Vec<f64>,
     tariff: Vec<f64>,
-    // Month-0 receipts from restricted exporters, per restricted pair and country.
+    // Per restricted pair and country: what it would ask of the exporter in
+    // month 0 with no restriction in force.
     customer_weight: Vec<Vec<f64>>,
     tallies: Vec<Tally>,
     pair_month: Vec<PairMonth>,
@@ -1110,6 +1111,24 @@ impl Simulation {
             [e_short, e_long, d_min, d_max],
         );
 
+        // The split-market gap's weights: what each other country would ask
+        // of a restricted exporter in month 0 with no restriction in force
+        // (so that a restriction from month 0 still has customers).
+        if t == 0 {
+            let home_weight = values.product_field(p, P::HomeWeight);
+            for (k, &(e, q)) in model.restricted_pairs.iter().enumerate() {
+                if q == p {
+                    Trader::unrestricted_asks_of(
+                        e,
+                        &self.supply,
+                        &self.need,
+                        home_weight,
+                        &mut self.customer_weight[k],
+                    );
+                }
+            }
+        }
+
         // Restrictions on this product's links this month.
         self.build_links(scenario, model, values, t, p);
         if let Some(capture) = self.capture.as_mut() {
@@ -1130,17 +1149,6 @@ impl Simulation {
         );
 
         self.trader.received(&mut self.received);
-        if t == 0 {
-            for (k, &(e, q)) in model.restricted_pairs.iter().enumerate() {
-                if q == p {
-                    for i in 0..nc {
-                        if i != e {
-                            self.customer_weight[k][i] = self.trader.shipped[e * nc + i];
-                        }
-                    }
-                }
-            }
-        }
 
         // Stocks cover gaps; receipts and draws are split (MODEL.md steps 5, 6).
         for c in 0..nc {

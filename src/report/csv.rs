@@ -18,7 +18,7 @@ impl Report {
     ///   quantile `p5`, `p25`, `p50`, `p75` or `p95`;
     /// - `concentration.csv`: `kind,name,when,country,share`, `when` being
     ///   `first` or `last`, positive median shares only;
-    /// - `sensitivity.csv`: `parameter,spearman`, in tornado order;
+    /// - `sensitivity.csv`: `parameter,spearman,within_noise`, in tornado order;
     /// - `split_market.csv`: `exporter,product,quantile,peak_gap`.
     ///
     /// Fields are quoted only when they must be (RFC 4180).
@@ -60,9 +60,10 @@ impl Report {
             }
         }
 
-        let mut sensitivity = Csv::new(&["parameter", "spearman"]);
+        let mut sensitivity = Csv::new(&["parameter", "spearman", "within_noise"]);
         for s in &self.sensitivity {
-            sensitivity.row(&[&s.parameter, &number(s.spearman)]);
+            let noise = if s.within_noise { "true" } else { "false" };
+            sensitivity.row(&[&s.parameter, &number(s.spearman), noise]);
         }
 
         let mut split = Csv::new(&["exporter", "product", "quantile", "peak_gap"]);

@@ -47,8 +47,11 @@ use crate::world::{ProductField, Share, World};
 /// `mean_loss_share` a mean of per-trial shares; a concentration `hhi` is
 /// the median of each trial's HHI (docs/MODEL_NOTES.md, section 6).
 ///
-/// Version 3: a split market's `peak_gap` is `null` when the exporter had no
-/// customers abroad in month 0 (it was a ratio of 0).
+/// Version 3: a split market's customers are weighted by their unrestricted
+/// month-0 asks of the exporter (they were month 0's shipments, so a
+/// restriction from month 0 had no customers), and `peak_gap` is `null`
+/// when there are none (it was a ratio of 0); each sensitivity row says
+/// whether it is `within_noise`, and the focus gives `trials_ranked`.
 pub const SCHEMA: &str = "shortfall.report/3";
 
 /// What the caller of a run knows that the scenario does not: how it ran.
@@ -247,9 +250,11 @@ pub struct SplitMarket {
     /// The product.
     pub product: String,
     /// The peak over months of the customers' import-weighted price over the
-    /// exporter's own, over trials (fields `p5`, `p50`, `p95`); `None`
-    /// (`null` in JSON) when the exporter shipped to no other country in
-    /// month 0, so that it had no customers whose price to compare.
+    /// exporter's own, over trials (fields `p5`, `p50`, `p95`); customers are
+    /// weighted by what they would ask of the exporter in month 0 with no
+    /// restriction in force. `None` (`null` in JSON) when no other country
+    /// would have (the exporter had nothing to offer in month 0), so that
+    /// there is no customers' price to compare.
     pub peak_gap: Option<Spread>,
 }
 
@@ -260,6 +265,29 @@ pub struct Sensitivity {
     pub parameter: String,
     /// Spearman rank correlation with the focus outcome, -1..1.
     pub spearman: f64,
+    /// Whether `|spearman|` is below [`noise_band`] for the trials ranked:
+    /// a parameter with no influence at all would show a correlation this
+    /// large in more than 5% of runs, so the row ranks nothing. (Of 100
+    /// parameters without influence, about 5 still land outside the band.)
+    pub within_noise: bool,
+}
+
+/// The largest rank correlation that Monte Carlo noise alone makes likely
+/// over `trials` ranked trials: `1.96 / sqrt(trials - 1)`, the two-sided 95%
+/// bound of Spearman's rho between independent variables (whose variance
+/// is exactly `1 / (n - 1)`). Infinite below 2 trials, where nothing ranks.
+///
+/// ```
+/// use shortfall::report::noise_band;
+/// assert!((noise_band(1_001) - 0.062).abs() < 1e-3);
+/// assert!(noise_band(1).is_infinite());
+/// ```
+pub fn noise_band(trials: usize) -> f64 {
+    if trials < 2 {
+        f64::INFINITY
+    } else {
+        1.96 / ((trials - 1) as f64).sqrt()
+    }
 }
 
 /// How a run was made, to reproduce it.
@@ -349,6 +377,10 @@ pub struct FocusInfo {
     pub product: String,
     /// `shortfall`, `loss`, `peak_price` or `months_short`.
     pub outcome: String,
+    /// Trials the rank correlations are taken over: all of them, up to
+    /// [`SENSITIVITY_TRIALS`]. Correlations within [`noise_band`] of this
+    /// many trials are marked `within_noise`.
+    pub trials_ranked: usize,
 }
 
 /// A finite number: NaN and infinities become 0 (see the module docs).
@@ -457,12 +489,15 @@ impl Report {
             })
             .collect();
 
+        let band = noise_band(stats.sensitivity_trials());
+        // Sorted by magnitude, so the rows within noise come last.
         let mut sensitivity: Vec<Sensitivity> = scenario
             .uncertain_parameters()
             .zip(stats.spearman_by_parameter())
             .map(|(parameter, rho)| Sensitivity {
                 parameter: parameter.path.clone(),
                 spearman: finite(rho),
+                within_noise: finite(rho).abs() < band,
             })
             .collect();
         sensitivity.sort_by(|a, b| {
@@ -476,6 +511,7 @@ impl Report {
             country: country_id(world, scenario.focus.country),
             product: product_id(world, scenario.focus.product),
             outcome: scenario.focus.outcome.name().to_string(),
+            trials_ranked: stats.sensitivity_trials(),
         };
         Report {
             schema: SCHEMA.to_string(),

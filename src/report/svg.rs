@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::files::{file_safe, write_atomic};
-use super::{EntryResult, Report};
+use super::{noise_band, EntryResult, Report};
 
 const FONT: &str = "font-family=\"Helvetica, Arial, sans-serif\"";
 
@@ -312,13 +312,24 @@ fn tornado_chart(report: &Report) -> String {
         escape(&focus.product),
         escape(&focus.outcome)
     );
+    // Monte Carlo noise: a grey band where a parameter without influence
+    // would land in 95% of runs.
+    let band = noise_band(focus.trials_ranked).min(1.0);
     let _ = writeln!(
         out,
         "<text x=\"{:.1}\" y=\"42\" text-anchor=\"middle\" fill=\"#555\">\
-         Spearman rank correlation with each uncertain parameter (top {} of {})</text>",
+         Spearman rank correlation with each uncertain parameter (top {} of {}); \
+         grey: within noise, |rho| &lt; {band:.3}</text>",
         width / 2.0,
         rows.len(),
         report.sensitivity.len()
+    );
+    let _ = writeln!(
+        out,
+        "<rect x=\"{:.1}\" y=\"{TORNADO_TOP}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#ececec\"/>",
+        centre - band * half,
+        2.0 * band * half,
+        bottom - TORNADO_TOP
     );
     for (tick, label) in [
         (-1.0, "-1"),
@@ -354,10 +365,12 @@ fn tornado_chart(report: &Report) -> String {
         } else {
             0.0
         };
-        let (x0, fill) = if rho < 0.0 {
-            (centre + rho * half, "#2e86c1")
-        } else {
-            (centre, "#c0392b")
+        // Bars within noise in paler colours: they rank nothing.
+        let (x0, fill) = match (rho < 0.0, s.within_noise) {
+            (true, false) => (centre + rho * half, "#2e86c1"),
+            (true, true) => (centre + rho * half, "#a9cce3"),
+            (false, false) => (centre, "#c0392b"),
+            (false, true) => (centre, "#e6b0aa"),
         };
         let _ = writeln!(
             out,

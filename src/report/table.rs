@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{EntryResult, Report};
+use super::{noise_band, EntryResult, Report};
 
 /// Rows of the text tornado.
 const TORNADO_ROWS: usize = 8;
@@ -231,7 +231,7 @@ fn split_market(f: &mut fmt::Formatter<'_>, r: &Report) -> fmt::Result {
         let Some(g) = &s.peak_gap else {
             writeln!(
                 f,
-                "  {:<exporter_width$}  {:<product_width$}  no customers abroad in month 0",
+                "  {:<exporter_width$}  {:<product_width$}  no customers: nothing to offer in month 0",
                 s.exporter, s.product
             )?;
             continue;
@@ -269,7 +269,19 @@ fn tornado(f: &mut fmt::Formatter<'_>, r: &Report) -> fmt::Result {
         .map(|s| s.parameter.len())
         .max()
         .unwrap_or(0);
+    let mut noise_said = false;
     for s in &r.sensitivity[..shown] {
+        // The rows are sorted by magnitude, so those within noise come last,
+        // under one line that says so.
+        if s.within_noise && !noise_said {
+            noise_said = true;
+            writeln!(
+                f,
+                "  (below: smaller than ±{:.3}, within Monte Carlo noise at the 95% level over {} trials)",
+                noise_band(focus.trials_ranked).min(1.0),
+                grouped(focus.trials_ranked as f64)
+            )?;
+        }
         // Rounded and capped, so a coefficient a hair above 1 cannot overrun.
         let hashes = ((s.spearman.abs() * TORNADO_HALF_WIDTH as f64).round() as usize)
             .min(TORNADO_HALF_WIDTH);

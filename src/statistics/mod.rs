@@ -1186,9 +1186,9 @@ impl RunStatistics {
     /// Quantiles of the peak split-market gap for each
     /// [`Scenario::restricted_pairs`] pair, in order: ratios, read off
     /// histograms of `ln` gap with bins [`PRICE_BIN_WIDTH`] wide, over the
-    /// trials that measured a gap; `None` when none did (the exporter
-    /// shipped to no other country in month 0, so it has no customers whose
-    /// price to compare).
+    /// trials that measured a gap; `None` when none did (no other country
+    /// would have bought from the exporter in month 0, so there is no
+    /// customers' price to compare).
     pub fn split_gaps(&self) -> Vec<Option<Spread>> {
         self.split_gaps
             .iter()

@@ -50,11 +50,16 @@ READINGs (where the text leaves a choice):
   receipts that crossed a tariff), i.e. the replay's price_multiple. The
   exporter's "own price" is the same figure for the exporter (what its own
   buyers pay, tariffs on its own imports included).
-- GAP-WEIGHTS: "import-weighted ... its month-0 customers": the customers are
-  the other countries that received the product from the exporter in month 0
-  (all of them, not only a restriction's destinations); each weighs by what it
-  received from the exporter in month 0; the customers' price is the weighted
-  arithmetic mean of their paid prices.
+- GAP-WEIGHTS: "an exporter's customers' import-weighted price" (MODEL.md)
+  and MODEL_NOTES "Split-market gap": the customers are all the other
+  countries (not only a restriction's destinations), each weighted by what it
+  would ask of the exporter in month 0 with no restriction in force (the
+  unrestricted ask U_i w_ei / sum w at the start of month 0's trade, every
+  room at E and every pressure at 1), so that a restriction from month 0
+  still has customers; the customers' price is the weighted arithmetic mean
+  of their paid prices. (This check was first written with month 0's
+  shipments as the weights, the engine's reading then; `gap-shipments`
+  keeps that reading as a misreading.)
 - GAP-MONTHS: "the peak over months": every month of the horizon, not only
   the months a restriction is in force.
 - GAP-PAIRS: the (exporter, product) pairs are those named by a ban, licence or
@@ -118,6 +123,7 @@ MISREADINGS = {
     "hhi-first-month": "'last month' figures taken from month 0",
     "hhi-fraction": "HHI on the 0..1 scale",
     # split-market gap
+    "gap-shipments": "weights from month 0's shipments, not the unrestricted month-0 asks",
     "gap-current-weights": "weights from the current month's shipments, not month 0's",
     "gap-total-imports": "weights: each customer's month-0 imports from anyone",
     "gap-unweighted": "plain mean of the customers' prices",
@@ -154,7 +160,7 @@ class RecordingSim(reference.Sim):
         self.rec = []
 
     def month(self, t):
-        cur = dict(t=t, ship={}, pool={}, payf={}, m_start=None, payf_start=dict(self.payf),
+        cur = dict(t=t, ship={}, ask0={}, pool={}, payf={}, m_start=None, payf_start=dict(self.payf),
                    mined_start=dict(self.mined), wt=None, run=None, vfac=None, Rin=None, output=None)
         self._cur = cur
         super().month(t)
@@ -168,6 +174,18 @@ class RecordingSim(reference.Sim):
         a = inspect.signature(reference.Sim.trade).bind(self, *args, **kw).arguments
         res = super().trade(*args, **kw)
         self._cur["ship"][a["p"]] = dict(res[0])  # ship[(e, i)], summed over passes
+        # Each buyer's unrestricted ask of each supplier at the start of the
+        # trade: U_i w_ei / sum_e' w_e'i, w_ei = h_ei E_e (rooms at E,
+        # pressures 1), the split-market gap's weights (READING GAP-WEIGHTS).
+        E0, U0, h = a["E0"], a["U0"], a["wt"].prod[a["p"]]["home_weight"]
+        C = self.w.countries
+        ask0 = {}
+        for i in C:
+            total = math.fsum((h if x == i else 1.0) * E0[x] for x in C)
+            for e in C:
+                w_ei = (h if e == i else 1.0) * E0[e]
+                ask0[(e, i)] = U0[i] * w_ei / total if total > 0 and U0[i] > 0 else 0.0
+        self._cur["ask0"][a["p"]] = ask0
         return res
 
     def trade_product(self, *args, **kw):
@@ -329,7 +347,12 @@ def split_gaps(sim):
     for (e, p), info in restricted_pairs(sc).items():
         eps = sim.eps[p]
         ship0 = sim.rec[0]["ship"][p]
-        weights0 = {i: ship0[(e, i)] for i in C if i != e and ship0[(e, i)] > eps}
+        if "gap-shipments" in MIS:
+            # the old reading: month 0's shipments (none under a restriction from month 0)
+            weights0 = {i: ship0[(e, i)] for i in C if i != e and ship0[(e, i)] > eps}
+        else:
+            ask0 = sim.rec[0]["ask0"][p]
+            weights0 = {i: ask0[(e, i)] for i in C if i != e and ask0[(e, i)] > 0}
         if "gap-total-imports" in MIS:
             # misreading: each customer weighs by all it imported in month 0, from anyone
             weights0 = {i: math.fsum(ship0[(x, i)] for x in C if x != i) for i in weights0}
