@@ -43,9 +43,14 @@ def num(x):
 # World (MODEL.md section 1)
 # ---------------------------------------------------------------------------
 class World:
-    def __init__(self, path):
-        with open(path, "rb") as f:
-            d = tomllib.load(f)
+    def __init__(self, path, data=None):
+        # data: the world's parsed TOML with every distribution already sampled
+        # (mc_check.py); None reads `path`.
+        if data is None:
+            with open(path, "rb") as f:
+                d = tomllib.load(f)
+        else:
+            d = data
         self.products = list(d["products"])
         self.processes = list(d["processes"])
         self.countries = list(d["countries"])
@@ -180,12 +185,18 @@ class Shock:
 
 
 class Scenario:
-    def __init__(self, path):
-        with open(path, "rb") as f:
-            d = tomllib.load(f)
+    def __init__(self, path, data=None, world_data=None):
+        # data / world_data: parsed TOML of one sampled trial (mc_check.py: every
+        # distribution drawn, the shocks that do not happen removed, explicit
+        # ids); None reads the files.
+        if data is None:
+            with open(path, "rb") as f:
+                d = tomllib.load(f)
+        else:
+            d = data
         meta = d["scenario"]
         wpath = os.path.join(os.path.dirname(os.path.abspath(path)), meta["world"])
-        self.world = World(wpath)
+        self.world = World(wpath, world_data)
         self.horizon = int(meta["horizon_months"])
         self.report = [(r["country"], r["product"]) for r in meta["report"]]
         self.shocks = [Shock(t, i + 1, self.world, self.horizon)
@@ -200,6 +211,13 @@ class Sim:
     # (1 + growth)^(1/12) per month in force; GROWTH_INCLUSIVE = True counts the
     # month itself (demand in the first month in force already grew once).
     GROWTH_INCLUSIVE = False
+    # Hooks for mc_check.py (random trials); the defaults give the deterministic
+    # trial. noise_z(t, c, p): the month's demand noise z; outage_runs: shock id
+    # -> {month: number of that shock's random outages running}; NOISE_DRIFT = 0
+    # drops the -sigma^2/2 term (a misreading, for power tests only).
+    noise_z = None
+    outage_runs = None
+    NOISE_DRIFT = 1.0
     GROWTH_T1_STEP = True
     DMIN_NEEDS_DEMAND = True
 
@@ -292,8 +310,19 @@ class Sim:
         keep = 1.0
         for s in self.active(t, "outage"):
             if s.raw["country"] == c and s.raw["process"] == j:
+                if "rate_per_year" in s.raw and self.outage_runs is not None:
+                    continue  # random outages: below
                 assert "rate_per_year" not in s.raw
                 keep *= 1 - num(s.raw.get("loss", 1.0)) * s.s(t)
+        # Random outages (mc_check.py): outage_runs[shock id] = the months in
+        # which one of its events runs, drawn by the caller; "loss (default 1)
+        # applies while it runs"; losses combine as 1 - prod(1 - loss).
+        if self.outage_runs is not None:
+            for s in self.sc.shocks:
+                if s.kind == "outage" and "rate_per_year" in s.raw and \
+                        s.raw["country"] == c and s.raw["process"] == j:
+                    for _ in range(self.outage_runs.get(s.id, {}).get(t, 0)):
+                        keep *= 1 - num(s.raw.get("loss", 1.0))
         return 1 - keep
 
     def multiplier(self, t, c, p):
@@ -553,7 +582,10 @@ class Sim:
             for p in Pr:
                 mk, pr = wt.market[(c, p)], wt.prod[p]
                 base = mk["d_ref"] / 12 * (1 + mk["g"]) ** (t / 12) * Ft[(c, p)] * self.multiplier(t, c, p)
-                base *= math.exp(0.0 * pr["sigma"] - pr["sigma"] ** 2 / 2)
+                # noise_z (mc_check.py): the month's z of product p, shared by
+                # all countries; None (deterministic trial): z = 0.
+                z = 0.0 if self.noise_z is None else self.noise_z(t, c, p)
+                base *= math.exp(z * pr["sigma"] - pr["sigma"] ** 2 * self.NOISE_DRIFT / 2)
                 mpay = m[(c, p)] * self.payf[(c, p)]
                 resp = mpay ** (-pr["e_short"]) * math.exp(-(pr["e_long"] - pr["e_short"]) * self.lnpbar[(c, p)])
                 # READING: the d_min rule concerns final buyers; a country without
@@ -704,6 +736,9 @@ class Sim:
             r.update(offered_t=E0[c], input_claim_t=I[c], restock_claim_t=X[c] + B[c],
                      received_t=R[c], drawn_t=drawS + drawG, served_t=servedD,
                      unserved_t=D[key] - servedD)
+            # idle capacity for want of this input: "I_j not met" (tonnes of P),
+            # summed over c's processes (not a CSV column; mc_check.py)
+            r["idle_t"] = I[c] - toI
             # 7. Price: K' = D + I; A' = R + unsold - what went to restocking
             Kp[c] = use
             Ap[c] = R[c] + unsold[c] - to_restock
