@@ -13,21 +13,9 @@
 
 mod common;
 
-use common::{python_check, stderr, stdout};
+use common::assert_python_check;
 
 #[test]
 fn the_engine_agrees_with_the_independent_reference_on_every_rule() {
-    let Some(out) = python_check("compare.py", &[]) else {
-        return;
-    };
-    let text = stdout(&out);
-    assert!(
-        out.status.success(),
-        "the engine and the reference disagree:\n{text}\n{}",
-        stderr(&out)
-    );
-    assert!(
-        text.contains("25 of 25 scenarios agree"),
-        "every scenario compared:\n{text}"
-    );
+    assert_python_check("compare.py", &[], "25 of 25 scenarios agree");
 }

@@ -21,25 +21,15 @@
 
 mod common;
 
-use common::{python_check, stderr, stdout};
+use common::assert_python_check;
 
 fn check(scenario: &str) {
     let path = format!("scenarios/{scenario}");
-    let Some(out) = python_check("report_check.py", &[&path, "--trials", "60"]) else {
-        return;
-    };
-    let text = stdout(&out);
     // Shown with --nocapture: the largest difference of every figure.
-    eprintln!("{text}");
-    assert!(
-        out.status.success(),
-        "the report of {scenario} disagrees with its trials (exit {:?}):\n{text}\n{}",
-        out.status.code(),
-        stderr(&out)
-    );
-    assert!(
-        text.contains("figures agree"),
-        "every figure of {scenario} compared:\n{text}"
+    assert_python_check(
+        "report_check.py",
+        &[&path, "--trials", "60"],
+        "figures agree",
     );
 }
 

@@ -48,3 +48,27 @@ pub fn python_check(script: &str, args: &[&str]) -> Option<Output> {
         .expect("Python runs");
     Some(out)
 }
+
+/// Runs the Python check `tests/reference/SCRIPT` (as [`python_check`]),
+/// shows what it printed (with `--nocapture`), and asserts that it exited 0
+/// and printed `summary`, its line for a check that compared everything (so
+/// that a check that ran nothing does not pass). Returns what it printed;
+/// `None` when it was SKIPPED.
+pub fn assert_python_check(script: &str, args: &[&str], summary: &str) -> Option<String> {
+    let out = python_check(script, args)?;
+    let text = stdout(&out);
+    eprintln!("{text}");
+    assert!(
+        out.status.success(),
+        "{script} {} found a disagreement (exit {:?}):\n{text}\n{}",
+        args.join(" "),
+        out.status.code(),
+        stderr(&out)
+    );
+    assert!(
+        text.contains(summary),
+        "{script} {} did not say `{summary}`:\n{text}",
+        args.join(" ")
+    );
+    Some(text)
+}
