@@ -250,3 +250,29 @@ fn a_world_path_is_resolved_relative_to_the_scenario() {
     assert_eq!(s.world.file, dir.join("worlds/mine.toml"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn more_quota_restrictions_than_the_engine_holds_are_refused_at_the_one_too_many() {
+    let quota = |k: usize| {
+        format!(
+            "[[shock]]\nkind = \"export_restriction\"\nfrom = \"CHN\"\nproducts = [\"y_oxide\"]\n\
+             mode = \"quota\"\ntonnes_per_year = {k}\nstart_month = 0\n"
+        )
+    };
+    let text = |n: usize| {
+        let mut text = String::from(
+            "[scenario]\nhorizon_months = 2\ntrials = 1\nseed = 1\n\
+             report = [{ country = \"USA\", product = \"y_oxide\" }]\n",
+        );
+        (0..n).for_each(|k| text.push_str(&quota(k)));
+        text
+    };
+    assert!(Scenario::from_toml("quotas.toml", text(64), ".").is_ok());
+    let error = Scenario::from_toml("quotas.toml", text(65), ".")
+        .expect_err("65 quotas")
+        .to_string();
+    assert!(
+        error.contains("at most 64 quota restrictions") && error.contains("export_restriction.65"),
+        "{error}"
+    );
+}

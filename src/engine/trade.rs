@@ -35,8 +35,53 @@ pub(crate) enum Link {
     Ban,
     /// At most `allowance` more may pass this month (a licence).
     Licence,
-    /// Shipments count against quota `q`.
-    Quota(usize),
+    /// Shipments count against every quota of the set (each caps what its
+    /// supplier ships to the destinations it covers; several may cover one
+    /// link, and all of them apply).
+    Quota(QuotaSet),
+}
+
+/// The quotas covering a link: a set of quota indices, at most
+/// [`QuotaSet::MAX`] in one product's month (the scenario parser refuses
+/// more quota restrictions than that).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct QuotaSet(u64);
+
+impl QuotaSet {
+    /// The most quotas one product's month can hold.
+    pub const MAX: usize = 64;
+
+    /// No quota.
+    pub const NONE: QuotaSet = QuotaSet(0);
+
+    /// Quota `q` alone.
+    pub fn one(q: usize) -> QuotaSet {
+        debug_assert!(q < Self::MAX);
+        QuotaSet(1 << q)
+    }
+
+    /// The set and quota `q`.
+    pub fn with(self, q: usize) -> QuotaSet {
+        QuotaSet(self.0 | QuotaSet::one(q).0)
+    }
+
+    /// Whether quota `q` is in the set.
+    #[inline]
+    pub fn contains(self, q: usize) -> bool {
+        self.0 >> q & 1 == 1
+    }
+
+    /// The quotas, in increasing order (the order of their shocks).
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let q = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                q
+            })
+        })
+    }
 }
 
 /// The restrictions of one product in one month, and what is left of them.
@@ -118,7 +163,10 @@ impl Links {
             Link::Free => f64::INFINITY,
             Link::Ban => 0.0,
             Link::Licence => self.allowance[l],
-            Link::Quota(q) => self.quota_room[q],
+            Link::Quota(set) => set
+                .iter()
+                .map(|q| self.quota_room[q])
+                .fold(f64::INFINITY, f64::min),
         }
     }
 
@@ -131,9 +179,6 @@ impl Links {
         }
     }
 }
-
-/// No quota covers the link.
-const NO_QUOTA: usize = usize::MAX;
 
 /// Buyers per row are padded to a multiple of this, so that the routing
 /// loops run over whole SIMD vectors. Padding links have no room, weight or
@@ -327,8 +372,8 @@ pub(crate) struct Trader {
     weight: Vec<Lanes>,
     ask: Vec<Lanes>,
     previous_ask: Vec<Lanes>,
-    /// The quota covering the link, or `NO_QUOTA`.
-    quota_of: Vec<usize>,
+    /// The quotas covering the link (none for most).
+    quota_of: Vec<QuotaSet>,
 }
 
 impl Trader {
@@ -461,7 +506,7 @@ impl Trader {
         }
         if !self.quota_pressure.is_empty() {
             self.quota_of.clear();
-            self.quota_of.resize(n * LANES, NO_QUOTA);
+            self.quota_of.resize(n * LANES, QuotaSet::NONE);
         }
         // Per seller and per buyer; the routing writes `asked_of`,
         // `inverse`, `inverse_sup`, `total` and `factor` before reading them.
@@ -497,8 +542,8 @@ impl Trader {
             for (b, &i) in self.buyers.iter().enumerate() {
                 let l = e * nc + i;
                 let room = if restricted {
-                    if let Link::Quota(q) = links.kind(l) {
-                        self.quota_of[row.start + b] = q;
+                    if let Link::Quota(set) = links.kind(l) {
+                        self.quota_of[row.start + b] = set;
                     }
                     supply[e].min(links.limit(l)).max(0.0)
                 } else {
@@ -543,7 +588,7 @@ impl Trader {
         let room = &self.room[..n];
         let hroom = &self.hroom[..n];
         let weight = &mut self.weight[..n];
-        let quota_of: &[usize] = if QUOTAS {
+        let quota_of: &[QuotaSet] = if QUOTAS {
             &self.quota_of[..n * LANES]
         } else {
             &[]
@@ -580,9 +625,17 @@ impl Trader {
                         .zip(q_row.chunks_exact(LANES))
                     {
                         for k in 0..LANES {
-                            let quota = match q_c[k] {
-                                NO_QUOTA => 1.0,
-                                q => 1.0 / self.quota_pressure[q],
+                            // `1 / P_q`, or `1 / (P_q P_q' ...)` where
+                            // several quotas cover the link.
+                            let mut quotas = q_c[k].iter();
+                            let quota = match quotas.next() {
+                                None => 1.0,
+                                Some(q) => {
+                                    let pressure = quotas.fold(self.quota_pressure[q], |p, q| {
+                                        p * self.quota_pressure[q]
+                                    });
+                                    1.0 / pressure
+                                }
                             };
                             w_c[k] = h_c[k] * x * quota;
                         }
@@ -614,8 +667,8 @@ impl Trader {
             }
             if QUOTAS {
                 self.quota_asked.iter_mut().for_each(|a| *a = 0.0);
-                for (&q, &a) in quota_of.iter().zip(ask.as_flattened()) {
-                    if q != NO_QUOTA {
+                for (&set, &a) in quota_of.iter().zip(ask.as_flattened()) {
+                    for q in set.iter() {
                         self.quota_asked[q] += a;
                     }
                 }
@@ -663,18 +716,21 @@ impl Trader {
         let quotas = !self.quota_asked.is_empty();
         let ask = &mut self.ask[..n];
         if quotas {
+            // Quota by quota, in the order of their shocks: each scales the
+            // asks it covers to fit its room (one link may be under several).
             let flat = ask.as_flattened_mut();
-            self.quota_asked.iter_mut().for_each(|a| *a = 0.0);
-            for (&q, &a) in self.quota_of.iter().zip(flat.iter()) {
-                if q != NO_QUOTA {
-                    self.quota_asked[q] += a;
-                }
-            }
-            for (&q, a) in self.quota_of.iter().zip(flat.iter_mut()) {
-                if q != NO_QUOTA {
-                    let asked = self.quota_asked[q];
-                    if asked > links.quota_room[q] && asked > 0.0 {
-                        *a *= links.quota_room[q] / asked;
+            for (q, &room) in links.quota_room.iter().enumerate() {
+                let covered = || self.quota_of.iter().map(move |set| set.contains(q));
+                let asked: f64 = covered()
+                    .zip(flat.iter())
+                    .filter(|&(c, _)| c)
+                    .map(|(_, &a)| a)
+                    .fold(0.0, |sum, a| sum + a);
+                if asked > room && asked > 0.0 {
+                    for (c, a) in covered().zip(flat.iter_mut()) {
+                        if c {
+                            *a *= room / asked;
+                        }
                     }
                 }
             }
@@ -705,7 +761,11 @@ impl Trader {
                 sent += amount;
                 match links.kind[l] {
                     Link::Licence => links.allowance[l] = (links.allowance[l] - amount).max(0.0),
-                    Link::Quota(q) => links.quota_room[q] = (links.quota_room[q] - amount).max(0.0),
+                    Link::Quota(set) => {
+                        for q in set.iter() {
+                            links.quota_room[q] = (links.quota_room[q] - amount).max(0.0);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -802,12 +862,45 @@ mod tests {
     }
 
     #[test]
+    fn every_quota_on_a_link_applies_and_counts_what_it_ships() {
+        // Supplier 0's shipments to 1 and 2 are capped at 10 t by one quota,
+        // and those to 1 alone at 3 t by another: the smaller binds on the
+        // link to 1, whichever shock came first, and both count it.
+        for order in [[10.0, 3.0], [3.0, 10.0]] {
+            let nc = 3;
+            let mut links = free(nc);
+            links.quota_room.extend(order);
+            let (wide, narrow) = if order[0] == 10.0 { (0, 1) } else { (1, 0) };
+            links.set(1, Link::Quota(QuotaSet::one(wide).with(narrow)));
+            links.set(2, Link::Quota(QuotaSet::one(wide)));
+            let mut supply = vec![100.0, 0.0, 0.0];
+            let mut need = vec![0.0, 5.0, 5.0];
+            let mut trader = Trader::default();
+            trader.trade(&mut supply, &mut need, &mut links, 10.0, 1e-12);
+            let (to_1, to_2) = (trader.shipped[1], trader.shipped[2]);
+            assert!((to_1 - 3.0).abs() < 1e-9, "{order:?}: {to_1} to buyer 1");
+            assert!((to_2 - 5.0).abs() < 1e-9, "{order:?}: {to_2} to buyer 2");
+            assert!(links.quota_room[narrow].abs() < 1e-9);
+            assert!((links.quota_room[wide] - 2.0).abs() < 1e-9);
+            assert!(links.exhausted(1, 1e-12) && !links.exhausted(2, 1e-12));
+        }
+    }
+
+    #[test]
+    fn a_quota_set_lists_its_quotas_in_order() {
+        let set = QuotaSet::one(5).with(0).with(63).with(5);
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 5, 63]);
+        assert!(set.contains(63) && !set.contains(1));
+        assert_eq!(QuotaSet::NONE.iter().count(), 0);
+    }
+
+    #[test]
     fn a_quota_caps_shipments_to_its_destinations() {
         let nc = 3;
         let mut links = free(nc);
         links.quota_room.push(2.0);
-        links.set(1, Link::Quota(0));
-        links.set(2, Link::Quota(0));
+        links.set(1, Link::Quota(QuotaSet::one(0)));
+        links.set(2, Link::Quota(QuotaSet::one(0)));
         let mut supply = vec![100.0, 0.0, 0.0];
         let mut need = vec![0.0, 5.0, 5.0];
         let mut trader = Trader::default();

@@ -10,7 +10,7 @@ use std::f64::consts::LN_2;
 
 use super::model::Model;
 use super::schedule::Schedule;
-use super::trade::{Link, Links, Trader};
+use super::trade::{Link, Links, QuotaSet, Trader};
 use crate::distributions::TrialRng;
 use crate::scenario::{
     DemandChange, Outage, Outcome, Restriction, Scenario, ShockKind, Target, TrialDraw,
@@ -1054,7 +1054,10 @@ impl Simulation {
                 let ln_paid = ln_m + if factor == 1.0 { 0.0 } else { math::ln(factor) };
                 let response = math::exp(-e_short * ln_paid - (e_long - e_short) * ln_pbar[cell]);
                 at_dmin[c] = base_demand > 0.0 && response <= d_min;
-                demand[c] = base_demand * response.clamp(d_min, d_max);
+                // `max` then `min` rather than `clamp`, which panics if the
+                // bounds cross: parsing keeps them ordered (a `set` that could
+                // cross them is refused), and a run must never panic.
+                demand[c] = base_demand * response.max(d_min).min(d_max);
             }
             normal_demand[c] = base_demand;
             // `m^-e_short >= 1` where `m <= 1`.
@@ -1315,10 +1318,14 @@ impl Simulation {
                     self.links
                         .quota_room
                         .push(self.draw.values[tonnes_per_year.0] / 12.0);
+                    // Every quota on a link applies; a ban or a licence
+                    // on it wins over them.
                     for &d in destinations {
                         let l = from * nc + d;
-                        if self.links.kind(l) == Link::Free {
-                            self.links.set(l, Link::Quota(q));
+                        match self.links.kind(l) {
+                            Link::Free => self.links.set(l, Link::Quota(QuotaSet::one(q))),
+                            Link::Quota(set) => self.links.set(l, Link::Quota(set.with(q))),
+                            Link::Ban | Link::Licence => {}
                         }
                     }
                     continue;
@@ -1497,7 +1504,9 @@ impl Simulation {
                 delta += premium.clamp(0.0, LN_2);
             }
             let ln_old = self.b[cell] + self.delta[cell];
-            let mut ln_m = (b_new + delta).clamp(ln_min, ln_max);
+            // Not `clamp`, which panics if the bounds cross (see the demand
+            // response's bounds).
+            let mut ln_m = (b_new + delta).max(ln_min).min(ln_max);
             if self.at_dmin[c] {
                 ln_m = ln_m.min(ln_old.max(ln_min));
             }

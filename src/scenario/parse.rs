@@ -14,6 +14,10 @@ use crate::world::{
 };
 
 const TOP_KEYS: [&str; 3] = ["scenario", "shock", "correlation"];
+
+/// The most quota restrictions a scenario may hold (the engine's
+/// `QuotaSet` has a bit for each).
+const MAX_QUOTAS: usize = 64;
 const SCENARIO_KEYS: [&str; 9] = [
     "name",
     "description",
@@ -121,8 +125,32 @@ pub(super) fn parse(
             check_count(&list, items.len(), "shocks", limits.max_shocks)?;
             for (position, value) in items.into_iter().enumerate() {
                 let table = value.as_table()?;
-                shocks.push(read_shock(&table, position + 1, &mut builder, &mut groups)?);
+                let shock = read_shock(&table, position + 1, &mut builder, &mut groups)?;
+                check_set_bounds(&shock, &shocks, &builder, &value)?;
+                shocks.push(shock);
             }
+        }
+        // The engine keeps the quotas covering a link in a 64-bit set.
+        let is_quota = |s: &&Shock| {
+            matches!(
+                s.kind,
+                ShockKind::ExportRestriction {
+                    restriction: Restriction::Quota { .. },
+                    ..
+                }
+            )
+        };
+        if let Some(extra) = shocks.iter().filter(is_quota).nth(MAX_QUOTAS) {
+            return Err(InputError {
+                location: extra.location.clone(),
+                kind: crate::input::InputErrorKind::Invalid {
+                    context: format!("shock `{}`", extra.id),
+                    message: format!(
+                        "a scenario may hold at most {MAX_QUOTAS} quota restrictions; this is one more"
+                    ),
+                },
+            }
+            .into());
         }
         for (i, shock) in shocks.iter().enumerate() {
             if let Some(first) = shocks[..i].iter().find(|s| s.id == shock.id) {
@@ -441,6 +469,88 @@ fn countries(world: &World, value: &Value<'_>) -> Result<Vec<CountryIdx>, InputE
         }
     }
     Ok(list)
+}
+
+/// A `set` on one of a product's ordered pairs of fields (`e_short <=
+/// e_long`, `d_min <= d_max`, `m_min <= m_max`) must keep the order
+/// whatever its draw and whatever the other field holds when it is in
+/// force: the world's figure, or a value an earlier `set` on it draws
+/// (windows may overlap, so every one counts). The world file is held to
+/// the same rule (`check_product_bounds`); an unordered pair would leave the
+/// price or demand response without a meaning. (Unlike the world's, a set's
+/// price bounds need not include 1: a choke below the reference price is a
+/// question one may ask, say of a substitute that became cheap.)
+fn check_set_bounds(
+    shock: &Shock,
+    earlier: &[Shock],
+    builder: &Builder<'_>,
+    table_value: &Value<'_>,
+) -> Result<(), InputError> {
+    let ShockKind::Set {
+        field: WorldField::Product(p, field),
+        value,
+    } = shock.kind
+    else {
+        return Ok(());
+    };
+    const PAIRS: [(ProductField, ProductField); 3] = [
+        (ProductField::EShort, ProductField::ELong),
+        (ProductField::DMin, ProductField::DMax),
+        (ProductField::MMin, ProductField::MMax),
+    ];
+    let Some(&(low, high)) = PAIRS.iter().find(|(l, h)| *l == field || *h == field) else {
+        return Ok(());
+    };
+    let partner = if field == low { high } else { low };
+    let (lo, hi) = builder.parameters[value.0].quantity.support();
+    // Every value the partner may hold while this set is in force.
+    let mut partner_values = vec![builder.world.products[p].field(partner).quantity.support()];
+    for other in earlier {
+        if let ShockKind::Set {
+            field: WorldField::Product(q, f),
+            value: v,
+        } = other.kind
+        {
+            if q == p && f == partner {
+                partner_values.push(builder.parameters[v.0].quantity.support());
+            }
+        }
+    }
+    let at = table_value
+        .as_table()
+        .ok()
+        .and_then(|t| t.get("value"))
+        .unwrap_or_else(|| table_value.clone());
+    let product = &builder.world.products[p].id;
+    for (partner_lo, partner_hi) in partner_values {
+        let unordered = if field == low {
+            hi > partner_lo
+        } else {
+            lo < partner_hi
+        };
+        if unordered {
+            let (reach, bound) = if field == low {
+                (
+                    format!("can reach {hi}"),
+                    format!("can be as low as {partner_lo}"),
+                )
+            } else {
+                (
+                    format!("can be as low as {lo}"),
+                    format!("can reach {partner_hi}"),
+                )
+            };
+            return Err(at.invalid(format!(
+                "this set would break `{}` <= `{}` for product `{product}`: `{}` {reach} here, \
+                 while `{}` {bound} (in the world or in an earlier set)",
+                low.key(),
+                high.key(),
+                field.key(),
+                partner.key(),
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn read_shock(

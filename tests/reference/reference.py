@@ -220,6 +220,9 @@ class Sim:
     NOISE_DRIFT = 1.0
     GROWTH_T1_STEP = True
     DMIN_NEEDS_DEMAND = True
+    # READING: the lowest max_release_tpm of every stockpile shock on the pair
+    # in force (True), or only of those with release_below_fill (False).
+    RELEASE_MAX_FROM_ALL = True
 
     def __init__(self, sc):
         self.sc = sc
@@ -402,8 +405,13 @@ class Sim:
             elif lics:
                 final[link] = ("licences", lics)  # smallest allowance chosen at trade start
             else:
-                assert len(qs) == 1, "one quota per link supported"
-                final[link] = qs[0]
+                # READING (found by fuzz_compare.py; MODEL.md and MODEL_NOTES
+                # silent): several quotas on one link all apply. The link's
+                # room is the smallest of their remaining rooms, its weight is
+                # divided by each one's pressure, each quota scales the asks
+                # it covers (in the order of the shocks), and each counts what
+                # the link ships. Was an assertion (one quota per link).
+                final[link] = ("quota", tuple(q[1] for q in qs))
         return final, tariffs, quotas
 
     # ---- the trade of one product (step 3 and 4) --------------------------------
@@ -426,7 +434,7 @@ class Sim:
             if r[0] == "ban":
                 kind[link] = "ban"
             elif r[0] == "quota":
-                kind[link] = r[1]
+                kind[link] = r[1]  # a tuple of quota keys
             else:
                 tot = sum(H[(x, i)] * E0[x] for x in C)
                 unr = U0[i] * H[link] * E0[e] / tot if tot > 0 else 0.0
@@ -442,18 +450,29 @@ class Sim:
         ship = {(e, i): 0.0 for e in C for i in C}
 
         def room(e, i):
+            # FIX (found by fuzz_compare.py): "Amounts below 1e-12 of the
+            # product's world output count as zero." A supplier that scaled
+            # its asks to its whole E is left with a rounding residue of E
+            # (about -1e-16 of world output, sometimes negative); that residue
+            # was a room, and a negative room a negative weight in the next
+            # pass's routing, which skewed every buyer's shares there.
+            Ee = E[e] if E[e] > eps else 0.0
             k = kind.get((e, i))
             if k is None:
-                return E[e]
+                return Ee
             if k == "ban":
                 return 0.0
             if k == "licence":
-                return max(0.0, min(E[e], allow[(e, i)]))
-            return max(0.0, min(E[e], qleft[k]))
+                return max(0.0, min(Ee, allow[(e, i)]))
+            return max(0.0, min([Ee] + [qleft[q] for q in k]))
+
+        def covers(link):
+            k = kind.get(link)
+            return k if isinstance(k, tuple) else ()
 
         def pq(e, i):
             k = kind.get((e, i))
-            return Pq[k] if isinstance(k, tuple) else 1.0
+            return math.prod(Pq[q] for q in k) if isinstance(k, tuple) else 1.0
 
         for _pass in range(4):
             rm = {(e, i): room(e, i) for e in C for i in C}
@@ -480,7 +499,7 @@ class Sim:
                     ratio_e[e] = a / E[e] if E[e] > 0 else (0.0 if a <= 0 else math.inf)
                 ratio_q = {}
                 for q in quotas:
-                    a = sum(ask[l] for l in ask if kind.get(l) == q)
+                    a = sum(ask[l] for l in ask if q in covers(l))
                     ratio_q[q] = a / qleft[q] if qleft[q] > 0 else (0.0 if a <= 0 else math.inf)
                 over = any(r > 1 + 1e-6 for r in ratio_e.values()) or \
                     any(r > 1 + 1e-6 for r in ratio_q.values())
@@ -495,7 +514,7 @@ class Sim:
             # Ship: quota-covered asks scaled pro rata to fit the quota's room, then
             # each supplier scales all its asks by one factor to ship <= E_e.
             for q in quotas:
-                links = [l for l in ask if kind.get(l) == q]
+                links = [l for l in ask if q in covers(l)]
                 a = sum(ask[l] for l in links)
                 if a > qleft[q]:
                     f = qleft[q] / a if a > 0 else 0.0
@@ -521,7 +540,8 @@ class Sim:
                 if k == "licence":
                     allow[(e, i)] -= x
                 elif isinstance(k, tuple):
-                    qleft[k] -= x
+                    for q in k:
+                        qleft[q] -= x
             if shipped < 1e-9 * W:
                 break
         # Binding: the restriction's own allowance used up (within 1e-12 of world
@@ -534,7 +554,7 @@ class Sim:
             elif k == "licence":
                 used = allow[link] <= eps
             else:
-                used = qleft[k] <= eps
+                used = any(qleft[q] <= eps for q in k)
             if used and U[i] > eps:
                 binding.add(link)
                 self.hit(f'binding {k if isinstance(k, str) else "quota"} link')
@@ -704,16 +724,29 @@ class Sim:
                 if drawS < gap - eps:
                     self.hit('stock exhausted')
                 self.S[key] -= drawS
-                for s in self.active(t, "stockpile"):
-                    if s.raw["country"] == c and s.raw["product"] == p and "release_below_fill" in s.raw:
-                        # NOTES: compares (R + S)/(D + I), S before the draw
-                        if (R[c] + Sbefore) / use < num(s.raw["release_below_fill"]):
-                            mx = num(s.raw.get("max_release_tpm", math.inf))
-                            g = max(0.0, min(self.G[key], mx, gap - drawS - drawG))
-                            drawG += g
-                            if g > 0:
-                                self.hit('stockpile release' + (' (after window)' if False else ''))
-                            self.G[key] -= g
+                # FIX (found by fuzz_compare.py): MODEL_NOTES "the stockpile is
+                # released only in months when a stockpile shock on it with
+                # `release_below_fill` is in force (the highest such fill and
+                # the lowest `max_release_tpm` apply)". This loop released once
+                # per such shock, each up to its own max (two shocks released
+                # up to the sum), and ignored a max_release_tpm given on a
+                # stockpile shock without a fill. READING (the engine's): the
+                # lowest max_release_tpm of every stockpile shock on it in
+                # force, with a fill or not.
+                mine = [s for s in self.active(t, "stockpile")
+                        if s.raw["country"] == c and s.raw["product"] == p]
+                fills = [num(s.raw["release_below_fill"]) for s in mine if "release_below_fill" in s.raw]
+                pool = mine if self.RELEASE_MAX_FROM_ALL else \
+                    [s for s in mine if "release_below_fill" in s.raw]
+                mx = min([num(s.raw["max_release_tpm"]) for s in pool if "max_release_tpm" in s.raw],
+                         default=math.inf)
+                # NOTES: compares (R + S)/(D + I), S before the draw
+                if fills and (R[c] + Sbefore) / use < max(fills):
+                    g = max(0.0, min(self.G[key], mx, gap - drawS))
+                    drawG += g
+                    if g > 0:
+                        self.hit('stockpile release')
+                    self.G[key] -= g
             # 6. Split
             if R[c] >= use:
                 servedD = D[key]
