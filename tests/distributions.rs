@@ -1365,3 +1365,15 @@ fn every_error_comes_from_its_constructor() {
         &["-2"],
     );
 }
+
+#[test]
+fn numbers_in_messages_are_written_as_a_person_would() {
+    let uniform = Distribution::Uniform {
+        min: 0.25,
+        max: 12_000.0,
+    };
+    assert_eq!(uniform.to_string(), "uniform(0.25, 12000)");
+    assert_eq!(Distribution::Fixed(1e-300).to_string(), "1e-300");
+    assert_eq!(Distribution::Fixed(-3e20).to_string(), "-3e20");
+    assert_eq!(Distribution::Fixed(0.0).to_string(), "0");
+}

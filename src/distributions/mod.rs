@@ -657,13 +657,30 @@ impl Distribution {
 
 /// Writes the numbers of `xs` separated by commas.
 fn write_list(f: &mut fmt::Formatter<'_>, xs: &[f64]) -> fmt::Result {
-    for (i, x) in xs.iter().enumerate() {
+    for (i, &x) in xs.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
-        write!(f, "{x}")?;
+        write!(f, "{}", Compact(x))?;
     }
     Ok(())
+}
+
+/// A number as a person would write it in a message: plainly (`0.25`,
+/// `12000`), or in scientific notation when that is far shorter (`1e-300`,
+/// `3e20`), where plain `f64` display would spell out hundreds of digits.
+struct Compact(f64);
+
+impl fmt::Display for Compact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let x = self.0;
+        let magnitude = x.abs();
+        if x.is_finite() && x != 0.0 && !(1e-4..1e15).contains(&magnitude) {
+            write!(f, "{x:e}")
+        } else {
+            write!(f, "{x}")
+        }
+    }
 }
 
 /// A compact form for tables and messages: `12`, `uniform(1, 2)`,
@@ -674,15 +691,36 @@ fn write_list(f: &mut fmt::Formatter<'_>, xs: &[f64]) -> fmt::Result {
 impl fmt::Display for Distribution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Distribution::Fixed(value) => write!(f, "{value}"),
-            Distribution::Uniform { min, max } => write!(f, "uniform({min}, {max})"),
-            Distribution::Triangular { min, mode, max } => {
-                write!(f, "triangular({min}, {mode}, {max})")
+            Distribution::Fixed(value) => write!(f, "{}", Compact(*value)),
+            Distribution::Uniform { min, max } => {
+                write!(f, "uniform({}, {})", Compact(*min), Compact(*max))
             }
-            Distribution::Pert { min, mode, max } => write!(f, "pert({min}, {mode}, {max})"),
-            Distribution::Normal { mean, sd } => write!(f, "normal(mean {mean}, sd {sd})"),
+            Distribution::Triangular { min, mode, max } => {
+                write!(
+                    f,
+                    "triangular({}, {}, {})",
+                    Compact(*min),
+                    Compact(*mode),
+                    Compact(*max)
+                )
+            }
+            Distribution::Pert { min, mode, max } => write!(
+                f,
+                "pert({}, {}, {})",
+                Compact(*min),
+                Compact(*mode),
+                Compact(*max)
+            ),
+            Distribution::Normal { mean, sd } => {
+                write!(f, "normal(mean {}, sd {})", Compact(*mean), Compact(*sd))
+            }
             Distribution::LogNormal { median, sd_log } => {
-                write!(f, "lognormal(median {median}, sd_log {sd_log})")
+                write!(
+                    f,
+                    "lognormal(median {}, sd_log {})",
+                    Compact(*median),
+                    Compact(*sd_log)
+                )
             }
             Distribution::Beta {
                 alpha,
@@ -690,9 +728,9 @@ impl fmt::Display for Distribution {
                 min,
                 max,
             } => {
-                write!(f, "beta(alpha {alpha}, beta {beta}")?;
+                write!(f, "beta(alpha {}, beta {}", Compact(*alpha), Compact(*beta))?;
                 if *min != 0.0 || *max != 1.0 {
-                    write!(f, ", on {min}..{max}")?;
+                    write!(f, ", on {}..{}", Compact(*min), Compact(*max))?;
                 }
                 f.write_str(")")
             }
@@ -896,7 +934,7 @@ impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.distribution)?;
         if let Some((lo, hi)) = self.clamp {
-            write!(f, " clamped to [{lo}, {hi}]")?;
+            write!(f, " clamped to [{}, {}]", Compact(lo), Compact(hi))?;
         }
         Ok(())
     }
