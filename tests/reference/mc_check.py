@@ -5,8 +5,11 @@ Usage: mc_check.py ENGINE SCENARIO.toml... [--trials N] [--ref-trials M]
                    [--seed S] [--workers W] [--misread NAME ...]
 
 For each scenario, runs `ENGINE run SCENARIO --trials N --seed S --quiet
---json PATH` and, beside it, M trials (default N) of its own, built on the
-deterministic month logic of reference.py with its own random numbers
+--partial P` and `ENGINE merge P --quiet --json PATH` (the same report as
+`run --json`, plus the engine's per-trial cumulative unserved tonnes, read
+from P for the CVaR's standard error) and, beside it, M trials (default N)
+of its own, built on the deterministic month logic of reference.py with its
+own random numbers
 (Python's `random.Random`, seeded from S and the trial; it neither can nor
 tries to reproduce the engine's Philox streams). Per trial it samples, from
 MODEL.md sections 3-5 and docs/MODEL_NOTES.md alone:
@@ -38,8 +41,18 @@ the reference's sample SD for both sides), the SD of cumulative unserved
 tonnes, proportions by pooled two-proportion z-tests, quantiles
 distribution-free (the reference's empirical CDF at the engine's quantile,
 widened by the engine's 1% price bins), and the Spearman sensitivity of each
-continuous sampled parameter. A mean whose figure is off its most common
-value in fewer than RARE reference trials (a rare event) is not z-tested.
+continuous sampled parameter; CVaR95 by a z-test with each side's standard
+error of the tail mean from its own trials; the recovery median
+distribution-free over the short trials (a censored trial longer than any
+recovery, a null median infinite). Each trial runs under structure_check.py's
+RecordingSim (reference.Sim's month logic, with hooks that record
+throughput, shipments, month-0 asks and paid prices), from whose state
+structure_check.py recomputes the trial's concentration (shares and HHI of
+every stage, process and product in month 0 and the last month) and
+split-market gaps; their medians and quantiles are tested distribution-free,
+widened by the engine's bins (shares 0.001, HHI a point, gaps 1%). A mean
+whose figure is off its most common value in fewer than RARE reference
+trials (a rare event) is not z-tested.
 Monthly tonnes within ZERO of the product's world output count as 0.
 Prints one line per figure (engine, reference, z) and a summary ("all K
 figures agree"); exits 1 if any figure disagrees beyond Z_MAX = 4 standard
@@ -57,6 +70,7 @@ import math
 import os
 import random
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -66,8 +80,10 @@ import tomllib
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import reference  # noqa: E402
+import structure_check  # noqa: E402
 from draws_check import betainc  # noqa: E402
 from rank_stats import spearman  # noqa: E402
+from report_check import cvar, quantile7  # noqa: E402
 
 Z_MAX = 4.0          # every figure within 4 standard errors
 SHORT = 0.01         # a short month: unserved above 1% of that month's final demand
@@ -75,7 +91,10 @@ RECOVERED = 0.95     # recovery: three months in a row at or above 95% served
 RUN = 3
 RARE = 10            # a mean of a figure that is off its mode in fewer reference trials: not z-tested
 ZERO = 1e-9          # monthly tonnes below 1e-9 of world output: rounding noise, 0
-HIST = 0.01          # the engine's price quantiles come from 1% log-price bins
+HIST = 0.01          # the engine's price and gap quantiles come from 1% log bins
+SHARE_BIN = structure_check.SHARE_TOL  # median shares from 1,000 bins on 0..1
+HHI_BIN = structure_check.HHI_TOL      # median HHI within a point
+CVAR_TAIL = 0.05     # CVaR95: the mean of the worst 5% of trials exactly
 PERT_SHAPE = 4.0
 MONTH_KEYS = {"start_month", "duration_months", "ramp_months", "delay_months", "outage_months"}
 PER_EVENT_KEYS = {"outage_months"}  # drawn per outage event, not per trial
@@ -97,6 +116,16 @@ MISREADINGS = {
     "months_floor": "sampled month counts rounded down",
     "dist_central": "distributions replaced by their central value (nothing sampled)",
     "no_correlation": "[[correlation]] ignored",
+    # the figures of the structure and the tail (README.md, "Power of mc_check")
+    "cvar_worst10": "CVaR95 as the mean of the worst 10% of trials",
+    "cvar_var95": "CVaR95 read as the 95% quantile (VaR95, type 7), not the mean beyond it",
+    "recovery_recovered_only": "recovery median over the recovered trials only (censored left out)",
+    "gap_shipments": "split-market gap weighted by month 0's shipments, not the unrestricted month-0 asks",
+    "hhi_of_median_shares": "concentration HHI of the median shares, not the median of each trial's HHI",
+}
+# misreadings that structure_check.py implements (its --misread names)
+STRUCTURE_MISREADINGS = {
+    "gap_shipments": "gap-shipments",
 }
 
 
@@ -255,6 +284,36 @@ class Model:
                 r = 2 * math.sin(math.pi * float(c["rho"]) / 6)
                 m[a][b] = m[b][a] = r
             self.chol = cholesky(m, self.corr_names)
+
+    def gap_pairs(self):
+        """(exporter, product) -> {"dests", "months"}, as structure_check's
+        restricted_pairs gives them, for every ban, licence or quota of the
+        scenario file (a tariff alone makes no pair), whether or not it happens
+        in a trial (READING: a trial without the shock still measures the gap,
+        1 in a single pool): the engine lists its pairs for the whole run. A
+        restriction whose fixed start lies beyond the horizon, or whose fixed
+        duration is 0, is never in force and names none. `months` is the whole
+        horizon (the window varies by trial; only structure_check's
+        gap-window misreading reads it)."""
+        countries = list(self.world["countries"])
+        pairs = {}
+        for s in self.scen.get("shock", []):
+            if s["kind"] != "export_restriction" or s.get("mode") == "tariff":
+                continue
+            start, dur = s.get("start_month", 0), s.get("duration_months")
+            if not is_dist(start) and round_months(float(start), ()) >= self.horizon:
+                continue
+            if dur is not None and not is_dist(dur) and round_months(float(dur), ()) <= 0:
+                continue
+            e = s["from"]
+            to = s.get("to", "all")
+            to = countries if isinstance(to, str) and to.lower() == "all" else reference.as_list(to)
+            exc = reference.as_list(s.get("except", []))
+            dests = {i for i in to if i not in exc and i != e}
+            for p in reference.as_list(s["products"]):
+                d = pairs.setdefault((e, p), dict(dests=set(), months=set(range(self.horizon))))
+                d["dests"].update(dests)
+        return pairs
 
     def continuous(self):
         """The sampled parameters without ties (not month counts, not discrete)."""
@@ -425,16 +484,36 @@ def summarise(rows, pairs, zero):
     return out
 
 
+def structure(sim, gap_pairs):
+    """The trial's concentration and split-market gaps, recomputed from the
+    simulation's state by structure_check.py (imported, not copied):
+    conc[(kind, name)][when] = (shares {country: share}, HHI) for "first"
+    (month 0) and "last" (month horizon - 1), stages and processes by
+    throughput, products by output; gaps[(exporter, product)] = the peak over
+    the horizon of the customers' import-weighted paid price over the
+    exporter's, weights the unrestricted month-0 asks, or None without
+    month-0 customers (structure_check.py's READINGs)."""
+    conc, made = structure_check.concentration(sim)
+    gaps = {key: v[0] for key, v in structure_check.split_gaps(sim, gap_pairs).items()}
+    return conc, made, gaps
+
+
 def run_trials(path, seed, trials, misread):
     """Reference trials `trials` of one scenario (a worker's chunk)."""
     model = Model(path, misread)
     pairs = [(r["country"], r["product"]) for r in model.scen["scenario"]["report"]]
+    gap_pairs = model.gap_pairs()
+    # structure_check's misreadings are a module-wide set (this worker's copy)
+    structure_check.MIS.clear()
+    structure_check.MIS.update(STRUCTURE_MISREADINGS[m] for m in misread if m in STRUCTURE_MISREADINGS)
     results = []
     for k in trials:
         rng = random.Random(f"mc_check/{seed}/{k}")
         world, scen, runs, noise, values = model.trial(rng)
         sc = reference.Scenario(path, scen, world)
-        sim = reference.Sim(sc)
+        # reference.Sim with hooks that record throughput, shipments, month-0
+        # asks and paid prices (structure_check.py); the month logic is Sim's
+        sim = structure_check.RecordingSim(sc)
         if noise is not None:
             sim.noise_z = lambda t, c, p, noise=noise: noise[(t, c, p)]
         else:
@@ -446,6 +525,7 @@ def run_trials(path, seed, trials, misread):
         zero = {p: ZERO * sc.world.world_output(p) for p in sc.world.products}
         summary = summarise(rows, pairs, zero)
         summary["params"] = {name: values[name] for name in model.continuous()}
+        summary["conc"], summary["made"], summary["gaps"] = structure(sim, gap_pairs)
         results.append((k, summary))
     return results
 
@@ -463,9 +543,19 @@ def sd(xs):
     return math.sqrt(math.fsum((x - m) ** 2 for x in xs) / (len(xs) - 1))
 
 
+def tail_var(xs, tail):
+    """var(q + (x - q)+ / tail) over the sample, q its boundary trial's value
+    (the worst floor(tail n) trials lie at or above it): n times the
+    variance of the tail mean (cvar_z)."""
+    desc = sorted(xs, reverse=True)
+    q = desc[min(math.floor(tail * len(xs)), len(xs) - 1)]
+    return sd([max(0.0, x - q) / tail for x in xs]) ** 2
+
+
 class Figures:
-    def __init__(self, name):
+    def __init__(self, name, misread=()):
         self.name = name
+        self.misread = set(misread)
         self.rows = []  # (where, figure, engine, ref, z, ok, note)
 
     def add(self, where, figure, eng, ref, z, note="", rare=False):
@@ -545,18 +635,23 @@ class Figures:
         z = 0.0 if abs(diff) < 1e-12 else (diff / se if se > 0 else math.inf)
         self.add(where, figure, p_e, p_r, z)
 
-    def quantile_z(self, where, figure, q_e, xs, p, n_e, slack):
+    def quantile_z(self, where, figure, q_e, xs, p, n_e, slack, abs_slack=0.0, note=""):
         """A quantile, distribution-free: the reference's empirical CDF at the
-        engine's quantile (widened by `slack`, relative: the engine's 1% bins)
+        engine's quantile (widened by `slack`, relative: the engine's 1% bins,
+        and by `abs_slack`: 0.001 for shares from 1,000 bins, a point of HHI)
         against p, in standard errors sqrt(p(1-p)(1/n_e + 1/n_r)). Atoms count
-        on both sides: F(q-) <= p <= F(q) passes."""
+        on both sides: F(q-) <= p <= F(q) passes. q_e and xs may be +inf (a
+        recovery that never comes: longer than any)."""
         if q_e is None:
             self.add(where, figure, q_e, None, None, "(not in the report)")
             return
         n_r = len(xs)
         xs = sorted(xs)
-        hi_q = q_e * (1 + slack) + 1e-12 * max(1.0, abs(q_e))
-        lo_q = q_e * (1 - slack) - 1e-12 * max(1.0, abs(q_e))
+        if math.isinf(q_e):
+            hi_q = lo_q = q_e
+        else:
+            pad = abs(q_e) * slack + abs_slack + 1e-12 * max(1.0, abs(q_e))
+            hi_q, lo_q = q_e + pad, q_e - pad
         below = sum(1 for x in xs if x < lo_q) / n_r      # F(q-)
         upto = sum(1 for x in xs if x <= hi_q) / n_r      # F(q)
         se = math.sqrt(p * (1 - p) * (1 / n_e + 1 / n_r))
@@ -566,12 +661,42 @@ class Figures:
             z = (below - p) / se
         else:
             z = 0.0
+        if max(p, 1 - p) / se <= Z_MAX:
+            # even an empirical CDF of 0 or 1 at q_e would pass: no power
+            note = (note + " " if note else "") + f"(cannot fail at n = {n_e}, {n_r})"
         # the reference's own quantile (type 7), for the line
-        h = (n_r - 1) * p
-        lo = math.floor(h)
-        ref = xs[lo] + (h - lo) * (xs[min(lo + 1, n_r - 1)] - xs[lo])
+        ref = quantile7(xs, p)
         # z > 0: the engine's quantile lies above the reference's
-        self.add(where, figure, q_e, ref, z)
+        self.add(where, figure, q_e, ref, z, note)
+
+    def cvar_z(self, where, figure, eng, xs, n_e, tail, scale, eng_xs=None):
+        """The mean of the worst `tail` share of trials (MODEL_NOTES
+        "Estimators": exactly, the boundary trial weighted by its fraction;
+        report_check.py's estimator), z-tested with each side's standard
+        error of the tail mean from its own sample: with q the boundary
+        trial's value, the estimator is exactly the sample mean of
+        y = q + (x - q)+ / tail, so its variance is about var(y) / n (the
+        influence function of the tail mean; the error of q itself cancels
+        to first order). se^2 = var(y_e) / n_e + var(y_r) / n_r, the engine's
+        from its trials (`eng_xs`, read from its partial file) at 5%; without
+        them, the reference's var(y) stands for both sides."""
+        if eng is None:
+            self.add(where, figure, eng, None, None, "(not in the report)")
+            return
+        ref = quantile7(sorted(xs), 1 - tail) if "cvar_var95" in self.misread else cvar(xs, tail)
+        if self.rare(where, figure, eng, ref, xs):
+            return
+        v_r = tail_var(xs, tail)
+        v_e = tail_var(eng_xs, CVAR_TAIL) if eng_xs else v_r
+        se = math.sqrt(v_e / n_e + v_r / len(xs))
+        diff = eng - ref
+        if abs(diff) <= 1e-9 * max(1.0, abs(scale), abs(eng), abs(ref)):
+            z = 0.0
+        elif se == 0:
+            z = math.copysign(math.inf, diff)
+        else:
+            z = diff / se
+        self.add(where, figure, eng, ref, z)
 
 
 def compare_sensitivity(fig, report, trials, pairs, n_e):
@@ -606,7 +731,7 @@ def compare_sensitivity(fig, report, trials, pairs, n_e):
     return f"sensitivity: {checked} continuous parameters against the {outcome} of {pair[0]} {pair[1]}"
 
 
-def compare_pair(fig, where, res, trials, n_e, horizon):
+def compare_pair(fig, where, res, trials, n_e, horizon, misread=(), eng_u=None):
     sf, pr = res["shortfall"], res["price"]
     n_r = len(trials)
     U = [t["U"] for t in trials]
@@ -626,12 +751,27 @@ def compare_pair(fig, where, res, trials, n_e, horizon):
                     ("worst_month_mean_tonnes", "worst"), ("idle_input_mean_tonnes", "idle")):
         sc = scale if "tonnes" in key else 1.0
         fig.mean_z(where, f"shortfall.{key}", sf.get(key), [t[tk] for t in trials], n_e, scale=sc)
+    tail = 0.10 if "cvar_worst10" in misread else CVAR_TAIL
+    fig.cvar_z(where, "shortfall.cvar95_tonnes", sf.get("cvar95_tonnes"), U, n_e, tail, scale, eng_u)
     short_r = [t for t in trials if t["short"]]
     n_short_e = sf.get("short_trials") or 0
     if short_r and n_short_e:
         cens = sum(1 for t in short_r if math.isinf(t["recovery"]))
         fig.prop_z(where, "shortfall.recovery_censored_share", sf.get("recovery_censored_share"),
                    n_short_e, cens, len(short_r))
+        # The median over the short trials, a censored one longer than any
+        # recovery (+inf); null = half or more censored = an infinite median,
+        # which the same test reads (F(inf-) = the recovered share <= 1/2).
+        rec = [t["recovery"] for t in short_r]
+        if "recovery_recovered_only" in misread:
+            rec = [x for x in rec if not math.isinf(x)] or [math.inf]
+        q_e = sf.get("recovery_median_months", "absent")
+        if q_e == "absent":
+            fig.add(where, "shortfall.recovery_median_months", None, None, None, "(not in the report)")
+        else:
+            note = "(null on both sides)" if q_e is None and math.isinf(quantile7(sorted(rec), 0.5)) else ""
+            fig.quantile_z(where, "shortfall.recovery_median_months",
+                           math.inf if q_e is None else q_e, rec, 0.5, n_short_e, 0.0, note=note)
     peaks = [t["peak"] for t in trials]
     choke = pr.get("choke_multiple")
     fig.prop_z(where, "price.choke_share", pr.get("choke_share"), n_e,
@@ -649,6 +789,82 @@ def compare_pair(fig, where, res, trials, n_e, horizon):
             fig.quantile_z(where, f"price.fan[{m}].{key}", fan[m].get(key), xs, p, n_e, HIST)
 
 
+def compare_structure(fig, report, trials, n_e, misread=()):
+    """Concentration and split-market gaps (MODEL.md section 6; MODEL_NOTES
+    "Concentration", "Split-market gap") against each reference trial's,
+    recomputed from its state by structure_check.py. Each median share (a
+    country the report leaves out counts 0) and the median HHI: the
+    distribution-free quantile test, widened by 0.001 (1,000 bins on 0..1)
+    and by a point of HHI. Each gap quantile: the same, widened by the 1% log
+    bins, over the trials that measured a gap (READING: the report does not
+    say how many of its trials measured one; the test takes the reference's
+    share of n_e). A gap null in the report and measured by the reference is
+    tested as the share of trials that measured one; the reverse fails."""
+    n_r = len(trials)
+    first = trials[0]
+    countries = sorted({c for figs in first["conc"].values() for c in figs["first"][0]})
+    # concentration
+    rows = {(r["kind"], r["name"]): r for r in report.get("concentration", [])}
+    for key in rows:
+        if key not in first["conc"]:
+            fig.add(f"{key[0]} {key[1]}", "concentration row", None, None, math.inf,
+                    "(a row for no stage, process or product of the reference's)")
+    for key in first["conc"]:
+        where = f"{key[0]} {key[1]}"
+        row = rows.get(key)
+        if row is None:
+            if not (key[0] == "product" and key[1] not in first["made"]):
+                fig.add(where, "concentration row", None, None, math.inf, "(no row in the report)")
+            continue
+        for when in ("first", "last"):
+            got = row.get(when) or {}
+            listed = {s["country"]: s["share"] for s in got.get("shares", [])}
+            for c in listed:
+                if c not in countries:
+                    fig.add(where, f"concentration.{when}.share {c}", listed[c], None, math.inf,
+                            "(not a country of the world)")
+            shares = {c: [t["conc"][key][when][0][c] for t in trials] for c in countries}
+            hhis = [t["conc"][key][when][1] for t in trials]
+            if "hhi_of_median_shares" in misread:
+                med = [quantile7(sorted(shares[c]), 0.5) for c in countries]
+                hhis = [math.fsum((100 * x) ** 2 for x in med)] * n_r
+            fig.quantile_z(where, f"concentration.{when}.hhi", got.get("hhi"), hhis, 0.5, n_e,
+                           0.0, abs_slack=HHI_BIN)
+            for c in countries:
+                fig.quantile_z(where, f"concentration.{when}.share {c}", listed.get(c, 0.0),
+                               shares[c], 0.5, n_e, 0.0, abs_slack=SHARE_BIN)
+    # split-market gaps
+    got = {(g["exporter"], g["product"]): g.get("peak_gap") for g in report.get("split_market", [])}
+    for key in got:
+        if key not in first["gaps"]:
+            fig.add(f"{key[0]} {key[1]}", "split_market pair", None, None, math.inf,
+                    "(no ban, licence or quota names it)")
+    for key in first["gaps"]:
+        where = f"{key[0]} {key[1]} gap"
+        if key not in got:
+            fig.add(where, "split_market pair", None, None, math.inf, "(no split_market entry)")
+            continue
+        xs = [t["gaps"][key] for t in trials if t["gaps"][key] is not None]
+        q = got[key]
+        if q is None and not xs:
+            fig.add(where, "split_market.peak_gap", None, None, 0.0, "(null on both sides: no customers)")
+            continue
+        if q is None:
+            # the engine never measured a gap, the reference did: the share of trials that did
+            fig.prop_z(where, "split_market.measured_share", 0.0, n_e, len(xs), n_r)
+            continue
+        if not xs:
+            # the reverse: how many engine trials measured one is not reported
+            fig.add(where, "split_market.peak_gap", q.get("p50"), None, math.inf,
+                    "(the reference never measured one)")
+            continue
+        n_e_eff = max(1, round(n_e * len(xs) / n_r))
+        note = "" if len(xs) == n_r else f"({len(xs)} of {n_r} reference trials measured one)"
+        for stat, p in (("p5", 0.05), ("p50", 0.5), ("p95", 0.95)):
+            fig.quantile_z(where, f"split_market.peak_gap.{stat}", q.get(stat), xs, p, n_e_eff,
+                           HIST, note=note)
+
+
 # ---------------------------------------------------------------- main
 
 def fmt(x):
@@ -664,11 +880,67 @@ def fmt(x):
 
 
 def start_engine(engine, scenario, trials, seed, tmp, k):
-    path = os.path.join(tmp, f"engine{k}.json")
+    """`ENGINE run SCENARIO --trials N --seed S --quiet --partial P`, in the
+    background; finish_engine turns P into the JSON report with `ENGINE
+    merge P --json` (byte for byte the single run's, README.md "Sharded
+    runs") and reads from P the engine's own sample of cumulative unserved
+    tonnes (for the CVaR's standard error)."""
+    path = os.path.join(tmp, f"engine{k}.partial")
     cmd = [engine, "run", scenario, "--trials", str(trials), "--seed", str(seed),
-           "--quiet", "--json", path]
+           "--quiet", "--partial", path]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return cmd, proc, path
+
+
+def finish_engine(engine, cmd, proc, partial):
+    """The engine's report, and its per-trial cumulative unserved tonnes per
+    reported pair (None when the partial could not be read)."""
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SetupError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    jpath = partial + ".json"
+    merge = [engine, "merge", partial, "--quiet", "--json", jpath]
+    done = subprocess.run(merge, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SetupError(f"{' '.join(merge)} failed ({done.returncode}):\n{done.stderr}")
+    with open(jpath) as f:
+        report = json.load(f)
+    return report, engine_samples(partial, report)
+
+
+def engine_samples(partial, report):
+    """Each reported pair's cumulative unserved tonnes, trial by trial, from
+    the engine's partial file (README.md: it "holds its trials' shortfall per
+    reported pair", every float as its IEEE 754 bits in hex): the lines
+    `unserved N HEX...`, one per reported pair in report order. The layout is
+    the engine's own (src/report/partial.rs, not read here), so it is
+    trusted only if every sample gives back the report's mean and CVaR95 of
+    its pair (1e-9 relative); otherwise None, and the CVaR's standard error
+    comes from the reference's sample alone."""
+    try:
+        samples = []
+        with open(partial) as f:
+            for line in f:
+                if line.startswith("unserved "):
+                    parts = line.split()
+                    n = int(parts[1])
+                    xs = [struct.unpack("<d", struct.pack("<Q", int(h, 16)))[0] for h in parts[2:2 + n]]
+                    if len(xs) != n:
+                        return None
+                    samples.append(xs)
+        results = report["results"]
+        if len(samples) != len(results):
+            return None
+        out = {}
+        for res, xs in zip(results, samples):
+            sf = res["shortfall"]
+            for got, want in ((mean(xs), sf["mean_tonnes"]), (cvar(xs, CVAR_TAIL), sf["cvar95_tonnes"])):
+                if abs(got - want) > 1e-9 * max(1.0, abs(want)):
+                    return None
+            out[(res["country"], res["product"])] = xs
+        return out
+    except (ValueError, KeyError, TypeError, ZeroDivisionError, struct.error):
+        return None
 
 
 def main(argv):
@@ -711,13 +983,9 @@ def main(argv):
                 ref.setdefault(futs[f], []).extend(f.result())
         ref_time = time.monotonic() - started
 
-        reports = {}
-        for path, n_e, n_r, seed, (cmd, proc, jpath) in plans:
-            out, err = proc.communicate()
-            if proc.returncode != 0:
-                raise SetupError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-            with open(jpath) as f:
-                reports[path] = json.load(f)
+        reports, samples = {}, {}
+        for path, n_e, n_r, seed, (cmd, proc, ppath) in plans:
+            reports[path], samples[path] = finish_engine(args.engine, cmd, proc, ppath)
 
     total = bad = rare = 0
     worst = (0.0, "")
@@ -730,12 +998,15 @@ def main(argv):
         trials = [r for _, r in sorted(ref[path], key=lambda kr: kr[0])]
         name = os.path.basename(path)
         print(f"== {name}: engine {n_e} trials, reference {n_r} trials, seed {seed}, {horizon} months")
-        fig = Figures(name)
+        fig = Figures(name, args.misread)
         pairs = []
         for res in report["results"]:
             pair = (res["country"], res["product"])
             pairs.append(pair)
-            compare_pair(fig, f"{pair[0]} {pair[1]}", res, [t[pair] for t in trials], n_e, horizon)
+            eng_u = samples[path][pair] if samples[path] is not None else None
+            compare_pair(fig, f"{pair[0]} {pair[1]}", res, [t[pair] for t in trials], n_e, horizon,
+                         args.misread, eng_u)
+        compare_structure(fig, report, trials, n_e, args.misread)
         sens_note = compare_sensitivity(fig, report, trials, pairs, n_e)
         for where, figure, eng, refv, z, ok, note in fig.rows:
             total += 1
@@ -751,6 +1022,9 @@ def main(argv):
             print(f"  {'ok  ' if ok else 'FAIL'} {where:<18} {figure:<40} engine {fmt(eng):>11}"
                   f"  ref {fmt(refv):>11}  z {zs:>6} {note}")
         print(f"  note: {sens_note}")
+        if samples[path] is None:
+            print("  note: the engine's partial file gave no per-trial sample that matches its report; "
+                  "CVaR standard errors from the reference's trials alone")
     elapsed = time.monotonic() - started
     if rare:
         print(f"({rare} figures of rare events not z-tested)")
@@ -766,6 +1040,6 @@ def main(argv):
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
-    except (SetupError, OSError, KeyError, ValueError) as e:
+    except (SetupError, structure_check.SetupError, OSError, KeyError, ValueError) as e:
         print(f"mc_check: cannot check: {type(e).__name__}: {e}", file=sys.stderr)
         sys.exit(2)

@@ -169,9 +169,13 @@ class RecordingSim(reference.Sim):
         self.rec.append(cur)
 
     # The hooks take their arguments by name, so that a parameter added to
-    # reference.py's methods does not shift them.
+    # reference.py's methods does not shift them (signatures read once: a
+    # Monte Carlo run, mc_check.py, calls them many times).
+    _TRADE = inspect.signature(reference.Sim.trade)
+    _TRADE_PRODUCT = inspect.signature(reference.Sim.trade_product)
+
     def trade(self, *args, **kw):
-        a = inspect.signature(reference.Sim.trade).bind(self, *args, **kw).arguments
+        a = self._TRADE.bind(self, *args, **kw).arguments
         res = super().trade(*args, **kw)
         self._cur["ship"][a["p"]] = dict(res[0])  # ship[(e, i)], summed over passes
         # Each buyer's unrestricted ask of each supplier at the start of the
@@ -189,7 +193,7 @@ class RecordingSim(reference.Sim):
         return res
 
     def trade_product(self, *args, **kw):
-        a = inspect.signature(reference.Sim.trade_product).bind(self, *args, **kw).arguments
+        a = self._TRADE_PRODUCT.bind(self, *args, **kw).arguments
         cur = self._cur
         # the same dicts the month fills: complete once the month is over
         cur.update(wt=a["wt"], run=a["run"], vfac=a["vfac"], Rin=a["Rin"], output=a["output"],
@@ -339,12 +343,17 @@ def pool_price(sim, t, c, p):
     return sim.rec[t]["pool"][p][c]
 
 
-def split_gaps(sim):
-    """(exporter, product) -> (peak gap, month of the peak, month-0 weights)."""
+def split_gaps(sim, pairs=None):
+    """(exporter, product) -> (peak gap, month of the peak, month-0 weights),
+    for the pairs of restricted_pairs(sim.sc), or for `pairs` (the same form;
+    mc_check.py passes the whole scenario's, whether a trial's shocks happen
+    or not)."""
     sc = sim.sc
     C = sc.world.countries
     out = {}
-    for (e, p), info in restricted_pairs(sc).items():
+    if pairs is None:
+        pairs = restricted_pairs(sc)
+    for (e, p), info in pairs.items():
         eps = sim.eps[p]
         ship0 = sim.rec[0]["ship"][p]
         if "gap-shipments" in MIS:
