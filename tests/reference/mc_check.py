@@ -83,12 +83,11 @@ import reference  # noqa: E402
 import structure_check  # noqa: E402
 from draws_check import betainc  # noqa: E402
 from rank_stats import spearman  # noqa: E402
-from report_check import cvar, quantile7  # noqa: E402
+from report_check import cvar, quantile7, recovery_months  # noqa: E402
 
 Z_MAX = 4.0          # every figure within 4 standard errors
 SHORT = 0.01         # a short month: unserved above 1% of that month's final demand
 RECOVERED = 0.95     # recovery: three months in a row at or above 95% served
-RUN = 3
 RARE = 10            # a mean of a figure that is off its mode in fewer reference trials: not z-tested
 ZERO = 1e-9          # monthly tonnes below 1e-9 of world output: rounding noise, 0
 HIST = 0.01          # the engine's price and gap quantiles come from 1% log bins
@@ -441,6 +440,17 @@ class Model:
         return running
 
 
+def z_score(eng, ref, se, scale):
+    """(engine - reference) / se; 0 where the two agree to 1e-9 of the
+    figure's scale (both exact), infinite where se is 0 and they differ."""
+    diff = eng - ref
+    if abs(diff) <= 1e-9 * max(1.0, abs(scale), abs(eng), abs(ref)):
+        return 0.0
+    if se == 0:
+        return math.copysign(math.inf, diff)
+    return diff / se
+
+
 # ---------------------------------------------------------------- one reference trial
 
 def summarise(rows, pairs, zero):
@@ -449,7 +459,6 @@ def summarise(rows, pairs, zero):
     as 0 ("amounts below 1e-12 of the product's world output count as zero";
     the reference's month logic leaves about 1e-13 t of noise in the split)."""
     out = {}
-    horizon = len(rows)
     clean = lambda x, p: 0.0 if abs(x) <= zero[p] else x  # noqa: E731
     for pair in pairs:
         rs = [row[pair] for _, row in rows]
@@ -458,14 +467,7 @@ def summarise(rows, pairs, zero):
         unserved = [clean(r["unserved_t"], pair[1]) for r in rs]
         short = [u > SHORT * d for u, d in zip(unserved, demand)]
         ok = [(s / d >= RECOVERED) if d > 0 else True for s, d in zip(served, demand)]
-        first = next((t for t, x in enumerate(short) if x), None)
-        recovery = None
-        if first is not None:
-            recovery = math.inf
-            for r in range(first, horizon - RUN + 1):
-                if all(ok[r:r + RUN]):
-                    recovery = float(r - first)
-                    break
+        first, recovery = recovery_months(short, ok)
         U, D = math.fsum(unserved), math.fsum(demand)
         N, S = math.fsum(r["normal_demand_t"] for r in rs), math.fsum(served)
         out[pair] = {
@@ -593,14 +595,7 @@ class Figures:
         se_r = s / math.sqrt(len(xs))
         se_e2 = se_e ** 2 if se_e is not None else s * s / n_e
         se = math.sqrt(se_e2 + se_r ** 2)
-        diff = eng - ref
-        if abs(diff) <= 1e-9 * max(1.0, abs(scale), abs(eng), abs(ref)):
-            z = 0.0
-        elif se == 0:
-            z = math.copysign(math.inf, diff)
-        else:
-            z = diff / se
-        self.add(where, figure, eng, ref, z)
+        self.add(where, figure, eng, ref, z_score(eng, ref, se, scale))
 
     def sd_z(self, where, figure, sd_e, xs, n_e):
         """A standard deviation: the engine's (its standard error times sqrt(n))
@@ -689,14 +684,7 @@ class Figures:
         v_r = tail_var(xs, tail)
         v_e = tail_var(eng_xs, CVAR_TAIL) if eng_xs else v_r
         se = math.sqrt(v_e / n_e + v_r / len(xs))
-        diff = eng - ref
-        if abs(diff) <= 1e-9 * max(1.0, abs(scale), abs(eng), abs(ref)):
-            z = 0.0
-        elif se == 0:
-            z = math.copysign(math.inf, diff)
-        else:
-            z = diff / se
-        self.add(where, figure, eng, ref, z)
+        self.add(where, figure, eng, ref, z_score(eng, ref, se, scale))
 
 
 def compare_sensitivity(fig, report, trials, pairs, n_e):

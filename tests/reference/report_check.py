@@ -151,6 +151,20 @@ def num(s):
     return float(s)  # an empty or malformed field is an error, not 0
 
 
+def recovery_months(short, ok):
+    """(first short month, months from it until RUN months in a row are ok):
+    (None, None) when never short; the months are inf when censored (the run
+    of RUN never comes within the horizon; the search starts at the first
+    short month itself)."""
+    first = next((t for t, s in enumerate(short) if s), None)
+    if first is None:
+        return None, None
+    for r in range(first, len(short) - RUN + 1):
+        if all(ok[r:r + RUN]):
+            return first, float(r - first)
+    return first, math.inf
+
+
 def summarise_pair(rows):
     """Per-trial figures of one pair from its month rows (sorted by month)."""
     demand = [num(r["demand_t"]) for r in rows]
@@ -166,15 +180,7 @@ def summarise_pair(rows):
         1 for u, s, d in zip(unserved, served, demand)
         if d > 0 and (abs(u - SHORT * d) <= 1e-12 * d or abs(s / d - RECOVERED) <= 1e-12)
     )
-    horizon = len(rows)
-    first = next((t for t, s in enumerate(short) if s), None)
-    recovery = None  # None: never short; inf: censored
-    if first is not None:
-        recovery = math.inf
-        for r in range(first, horizon - RUN + 1):
-            if all(ok[r:r + RUN]):
-                recovery = float(r - first)
-                break
+    first, recovery = recovery_months(short, ok)
     is_short = first is not None
     return {
         "U": math.fsum(unserved),
