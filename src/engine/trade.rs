@@ -13,6 +13,8 @@
 //! between the pass's suppliers and buyers (a handful of the `nc x nc`) into
 //! small contiguous arrays first; see [`Trader`].
 
+use crate::scenario::MAX_QUOTAS;
+
 /// The most passes of route-and-ship in a month.
 const PASSES: usize = 4;
 /// The most routing iterations in a pass.
@@ -41,22 +43,21 @@ pub(crate) enum Link {
     Quota(QuotaSet),
 }
 
-/// The quotas covering a link: a set of quota indices, at most
-/// [`QuotaSet::MAX`] in one product's month (the scenario parser refuses
-/// more quota restrictions than that).
+/// The quotas covering a link: a set of quota indices, below
+/// [`MAX_QUOTAS`] (the scenario parser refuses more quota restrictions).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct QuotaSet(u64);
 
-impl QuotaSet {
-    /// The most quotas one product's month can hold.
-    pub const MAX: usize = 64;
+// One bit per quota.
+const _: () = assert!(MAX_QUOTAS <= u64::BITS as usize);
 
+impl QuotaSet {
     /// No quota.
     pub const NONE: QuotaSet = QuotaSet(0);
 
     /// Quota `q` alone.
     pub fn one(q: usize) -> QuotaSet {
-        debug_assert!(q < Self::MAX);
+        debug_assert!(q < MAX_QUOTAS);
         QuotaSet(1 << q)
     }
 

@@ -40,6 +40,10 @@ mod parse;
 use std::path::{Path, PathBuf};
 
 pub use copula::{Copula, Correlation};
+
+/// The most quota restrictions a scenario may hold: the engine keeps the
+/// quotas covering a link in a set with a bit for each.
+pub const MAX_QUOTAS: usize = 64;
 pub use draw::TrialDraw;
 
 use crate::distributions::{Quantity, StreamId};

@@ -5,19 +5,16 @@ use std::path::Path;
 use super::{
     Copula, Correlation, DemandChange, Focus, Outage, Outcome, ParamRef, Parameter, ReportEntry,
     Restriction, Rounding, Scenario, ScenarioError, Shock, ShockKind, Target, WorldSource,
+    MAX_QUOTAS,
 };
 use crate::distributions::{Quantity, StreamId};
 use crate::input::{Domain, InputError, LimitError, Limits, Source, Table, Value};
 use crate::world::{
     CountryIdx, CountryProductField, PlantField, ProcessIdx, ProductField, ProductIdx, World,
-    WorldField, DEFAULT_WORLD_NAME,
+    WorldField, DEFAULT_WORLD_NAME, ORDERED_PRODUCT_FIELDS,
 };
 
 const TOP_KEYS: [&str; 3] = ["scenario", "shock", "correlation"];
-
-/// The most quota restrictions a scenario may hold (the engine's
-/// `QuotaSet` has a bit for each).
-const MAX_QUOTAS: usize = 64;
 const SCENARIO_KEYS: [&str; 9] = [
     "name",
     "description",
@@ -493,12 +490,10 @@ fn check_set_bounds(
     else {
         return Ok(());
     };
-    const PAIRS: [(ProductField, ProductField); 3] = [
-        (ProductField::EShort, ProductField::ELong),
-        (ProductField::DMin, ProductField::DMax),
-        (ProductField::MMin, ProductField::MMax),
-    ];
-    let Some(&(low, high)) = PAIRS.iter().find(|(l, h)| *l == field || *h == field) else {
+    let Some(&(low, high)) = ORDERED_PRODUCT_FIELDS
+        .iter()
+        .find(|(l, h)| *l == field || *h == field)
+    else {
         return Ok(());
     };
     let partner = if field == low { high } else { low };

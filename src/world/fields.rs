@@ -59,6 +59,14 @@ macro_rules! field_enum {
     };
 }
 
+/// A product's fields that must be ordered, low then high, in every draw
+/// and every month: `e_short <= e_long`, `d_min <= d_max`, `m_min <= m_max`.
+pub const ORDERED_PRODUCT_FIELDS: [(ProductField, ProductField); 3] = [
+    (ProductField::EShort, ProductField::ELong),
+    (ProductField::DMin, ProductField::DMax),
+    (ProductField::MMin, ProductField::MMax),
+];
+
 field_enum! {
     /// A behavioural field of a product (MODEL.md section 1).
     ProductField {

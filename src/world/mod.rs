@@ -29,7 +29,9 @@ pub use analysis::{Balance, BalanceRow, Concentration, Reserve, Share, Shares};
 pub(crate) fn analysis_throughput(world: &World, values: &WorldValues) -> Vec<Vec<f64>> {
     analysis::normal_throughput(world, values, 0.0)
 }
-pub use fields::{CountryProductField, PlantField, ProductField, WorldField};
+pub use fields::{
+    CountryProductField, PlantField, ProductField, WorldField, ORDERED_PRODUCT_FIELDS,
+};
 
 use crate::input::{Figure, InputError, LimitError, Limits, Location};
 

@@ -22,7 +22,7 @@
 //! products.ndfeb_magnet = { d_ref = 25000, cover = 2 }
 //! ```
 
-use super::fields::{CountryProductField, PlantField, ProductField};
+use super::fields::{CountryProductField, PlantField, ProductField, ORDERED_PRODUCT_FIELDS};
 use super::{
     fnv1a64, Coefficient, Country, Market, Plant, Process, ProcessIdx, Product, World, WorldError,
 };
@@ -203,12 +203,7 @@ fn read_product(id: &str, table: &Table<'_>) -> Result<Product, InputError> {
 
 /// Pairs of fields that must be ordered in every draw.
 fn check_product_bounds(product: &Product, table: &Table<'_>) -> Result<(), InputError> {
-    let pairs = [
-        (ProductField::EShort, ProductField::ELong),
-        (ProductField::DMin, ProductField::DMax),
-        (ProductField::MMin, ProductField::MMax),
-    ];
-    for (low, high) in pairs {
+    for (low, high) in ORDERED_PRODUCT_FIELDS {
         let (_, low_max) = product.field(low).quantity.support();
         let (high_min, _) = product.field(high).quantity.support();
         if low_max > high_min {
