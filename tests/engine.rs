@@ -217,13 +217,17 @@ fn licensing_2025_moves_yttrium_by_the_reported_order() {
     );
 }
 
+/// A scenario from TOML text on the default world.
+fn parse(text: impl Into<String>) -> Scenario {
+    Scenario::from_toml("inline.toml", text, ".").unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn inline(shock: &str) -> Scenario {
-    let text = format!(
+    parse(format!(
         "[scenario]\nhorizon_months = 12\ntrials = 20\nseed = 3\n\
          report = [{{ country = \"USA\", product = \"ndfeb_magnet\" }}, {{ country = \"JPN\", product = \"ndfeb_magnet\" }}]\n\
          [[shock]]\nid = \"r\"\nkind = \"export_restriction\"\nfrom = \"CHN\"\nproducts = [\"ndfeb_magnet\"]\nto = \"all\"\nstart_month = 2\n{shock}\n"
-    );
-    Scenario::from_toml("inline.toml", text, ".").unwrap_or_else(|e| panic!("{e}"))
+    ))
 }
 
 /// The split-market gap weighs an exporter's customers by what they would
@@ -241,9 +245,7 @@ fn a_restriction_from_month_0_still_splits_the_market() {
         )
     };
     for start in [0, 1] {
-        let s =
-            Scenario::from_toml("inline.toml", text(start), ".").unwrap_or_else(|e| panic!("{e}"));
-        for record in engine::trial_records(&s, 0..20) {
+        for record in engine::trial_records(&parse(text(start)), 0..20) {
             let gap = record.split_gaps[0];
             // Customers short of magnets pay several times what China's
             // glutted buyers do.
@@ -293,12 +295,7 @@ fn licences_and_quotas_let_through_what_they_allow() {
 fn a_tariff_raises_what_buyers_pay_without_splitting_the_market() {
     let zero = engine::trial_records(&inline("mode = \"tariff\"\nrate = 0"), 0..10);
     let none = engine::trial_records(
-        &Scenario::from_toml(
-            "none.toml",
-            "[scenario]\nhorizon_months = 12\ntrials = 20\nseed = 3\nreport = [{ country = \"USA\", product = \"ndfeb_magnet\" }, { country = \"JPN\", product = \"ndfeb_magnet\" }]\n",
-            ".",
-        )
-        .unwrap(),
+        &parse("[scenario]\nhorizon_months = 12\ntrials = 20\nseed = 3\nreport = [{ country = \"USA\", product = \"ndfeb_magnet\" }, { country = \"JPN\", product = \"ndfeb_magnet\" }]\n"),
         0..10,
     );
     // Same shared parameters and noise; a zero tariff changes nothing but the
@@ -460,8 +457,7 @@ fn a_growth_shock_adds_to_g_in_its_window_and_the_level_stays() {
          [[shock]]\nkind = \"set\"\npath = \"products.ndfeb_magnet.sigma\"\nvalue = 0\nstart_month = 0\n\
          [[shock]]\nkind = \"demand\"\ncountry = \"JPN\"\nproduct = \"ndfeb_magnet\"\n\
          growth = 0.5\nstart_month = 3\nduration_months = 4\n";
-    let scenario = Scenario::from_toml("growth.toml", text.to_string(), ".").unwrap();
-    let replay = engine::replay(&scenario, 0);
+    let replay = engine::replay(&parse(text), 0);
     let demand: Vec<f64> = replay.rows.iter().map(|m| m[0].normal_demand_t).collect();
     // `1 + g`, from the months before the window.
     let trend = (demand[1] / demand[0]).powi(12);
@@ -498,8 +494,7 @@ fn a_set_on_reserves_limits_mining_from_its_window() {
              report = [{{ country = \"USA\", product = \"conc_light\" }}]\n\
              [[shock]]\nkind = \"set\"\npath = \"countries.USA.products.conc_light.reserves\"\n{shock}\n"
         );
-        let scenario = Scenario::from_toml("reserves.toml", text, ".").unwrap();
-        engine::replay(&scenario, 0)
+        engine::replay(&parse(text), 0)
             .rows
             .iter()
             .map(|m| m[0].output_t)
@@ -537,8 +532,7 @@ fn a_release_only_stockpile_shock_releases_what_another_put_in() {
              [[shock]]\nkind = \"export_restriction\"\nfrom = \"CHN\"\nproducts = [\"ndfeb_magnet\"]\n\
              to = \"all\"\nmode = \"ban\"\nstart_month = 1\n{release}"
         );
-        let scenario = Scenario::from_toml("release.toml", text, ".").unwrap();
-        engine::replay(&scenario, 0)
+        engine::replay(&parse(text), 0)
             .rows
             .iter()
             .map(|m| m[0].stockpile_t)

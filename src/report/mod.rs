@@ -383,6 +383,15 @@ pub struct FocusInfo {
     pub trials_ranked: usize,
 }
 
+impl FocusInfo {
+    /// The noise band of the rank correlations, as charts and tables draw
+    /// it: [`noise_band`] of the trials ranked, capped at the 1 no
+    /// correlation exceeds.
+    pub fn shown_noise_band(&self) -> f64 {
+        noise_band(self.trials_ranked).min(1.0)
+    }
+}
+
 /// A finite number: NaN and infinities become 0 (see the module docs).
 fn finite(x: f64) -> f64 {
     if x.is_finite() {
@@ -494,10 +503,13 @@ impl Report {
         let mut sensitivity: Vec<Sensitivity> = scenario
             .uncertain_parameters()
             .zip(stats.spearman_by_parameter())
-            .map(|(parameter, rho)| Sensitivity {
-                parameter: parameter.path.clone(),
-                spearman: finite(rho),
-                within_noise: finite(rho).abs() < band,
+            .map(|(parameter, rho)| {
+                let spearman = finite(rho);
+                Sensitivity {
+                    parameter: parameter.path.clone(),
+                    spearman,
+                    within_noise: spearman.abs() < band,
+                }
             })
             .collect();
         sensitivity.sort_by(|a, b| {

@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::files::{file_safe, write_atomic};
-use super::{noise_band, EntryResult, Report};
+use super::{EntryResult, Report};
 
 const FONT: &str = "font-family=\"Helvetica, Arial, sans-serif\"";
 
@@ -314,7 +314,7 @@ fn tornado_chart(report: &Report) -> String {
     );
     // Monte Carlo noise: a grey band where a parameter without influence
     // would land in 95% of runs.
-    let band = noise_band(focus.trials_ranked).min(1.0);
+    let band = focus.shown_noise_band();
     let _ = writeln!(
         out,
         "<text x=\"{:.1}\" y=\"42\" text-anchor=\"middle\" fill=\"#555\">\

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{noise_band, EntryResult, Report};
+use super::{EntryResult, Report};
 
 /// Rows of the text tornado.
 const TORNADO_ROWS: usize = 8;
@@ -278,7 +278,7 @@ fn tornado(f: &mut fmt::Formatter<'_>, r: &Report) -> fmt::Result {
             writeln!(
                 f,
                 "  (below: smaller than ±{:.3}, within Monte Carlo noise at the 95% level over {} trials)",
-                noise_band(focus.trials_ranked).min(1.0),
+                focus.shown_noise_band(),
                 grouped(focus.trials_ranked as f64)
             )?;
         }
